@@ -1,0 +1,91 @@
+/* bskip.h — public API of the pybskip concurrent B-skiplist (int64 -> int64 sorted map).
+ *
+ * A B-skiplist (Luo, Hao, Wheatman, Pandey, Xu, arXiv 2507.21492) is a skiplist whose levels are
+ * linked lists of fixed-size nodes holding many sorted keys each. This library implements its
+ * top-down single-pass insertion and top-down lock coupling with one reader-writer lock per node.
+ *
+ * Thread safety: every function below may be called concurrently from any number of threads on
+ * the same map, except bskip_free (no other call may be in flight) and bskip_validate (only
+ * meaningful on a quiescent map; it takes no locks). Every operation is linearizable, range
+ * scans included (bskip_scan returns one atomic snapshot of its range).
+ *
+ * Keys and values: the whole int64 range is valid, INT64_MIN and INT64_MAX included.
+ * Errors: functions return a non-negative status or a negative BSKIP_E* code; bskip_strerror
+ * names it. No function aborts on user input.
+ */
+#ifndef BSKIP_H
+#define BSKIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes (>= 0) and error codes (< 0). */
+enum {
+    BSKIP_OK = 0,        /* success (get/delete found the key, new, validate) */
+    BSKIP_INSERTED = 1,  /* put added a new key */
+    BSKIP_REPLACED = 2,  /* put replaced the value of an existing key */
+    BSKIP_NOT_FOUND = 3, /* get/delete: the key is absent */
+    BSKIP_ENOMEM = -1,   /* an allocation failed; the map is unchanged by the failed call */
+    BSKIP_EINVAL = -2,   /* an argument is invalid (NULL pointer, lo > hi, bad option) */
+    BSKIP_ECORRUPT = -3, /* bskip_validate found a broken invariant (message says which) */
+    BSKIP_ESYS = -4,     /* a system call (thread, lock) failed */
+    BSKIP_ENOTSUP = -5   /* the feature is not compiled into this build (tracing, noise) */
+};
+
+typedef struct bskip bskip;
+
+/* Options for bskip_new; zero-initialise and set what you need (0 fields mean "default"). */
+typedef struct bskip_options {
+    size_t node_bytes;    /* bytes per node, 256..65536; default BSKIP_DEFAULT_NODE_BYTES */
+    double promote_prob;  /* P(height > i) = p^i; 0 < p < 1; default 1/(capacity/2) */
+    uint64_t seed;        /* RNG seed for heights; 0 = a fixed default (runs are reproducible) */
+} bskip_options;
+
+#define BSKIP_DEFAULT_NODE_BYTES 1024
+
+/* Creates an empty map. opts may be NULL for defaults.
+ * REQUIRES: out != NULL. Returns BSKIP_OK, BSKIP_EINVAL or BSKIP_ENOMEM. */
+int bskip_new(bskip **out, const bskip_options *opts);
+
+/* Frees the map and all its nodes. REQUIRES: no other call on m is in flight. NULL is a no-op. */
+void bskip_free(bskip *m);
+
+/* Inserts key -> value, or replaces the value of an existing key (its old value is written to
+ * *old_value when old_value != NULL). Returns BSKIP_INSERTED, BSKIP_REPLACED or BSKIP_ENOMEM
+ * (map unchanged) or BSKIP_EINVAL (m == NULL). */
+int bskip_put(bskip *m, int64_t key, int64_t value, int64_t *old_value);
+
+/* Looks key up. Returns BSKIP_OK (value written when value != NULL) or BSKIP_NOT_FOUND. */
+int bskip_get(bskip *m, int64_t key, int64_t *value);
+
+/* Removes key. Returns BSKIP_OK (old value written when old_value != NULL) or BSKIP_NOT_FOUND. */
+int bskip_delete(bskip *m, int64_t key, int64_t *old_value);
+
+/* Copies the keys in [lo, hi) in ascending order, at most cap of them, into keys[] and values[]
+ * (values may be NULL), as one linearizable snapshot. Returns the count (0..cap) or BSKIP_EINVAL
+ * (lo > hi, or keys == NULL with cap > 0) or BSKIP_ENOMEM. lo == hi is the empty range. */
+int64_t bskip_scan(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *values, size_t cap);
+
+/* The number of keys (exact on a quiescent map; a momentary value under concurrency). */
+size_t bskip_len(bskip *m);
+
+/* Checks every structural invariant on a quiescent map. Returns BSKIP_OK, or BSKIP_ECORRUPT with
+ * a description of the first broken invariant in msg (msg may be NULL when msg_len is 0). */
+int bskip_validate(bskip *m, char *msg, size_t msg_len);
+
+/* A static, human-readable description of a status or error code. */
+const char *bskip_strerror(int code);
+
+/* Introspection for tests and benchmarks. */
+size_t bskip_node_capacity(const bskip *m);  /* keys per node */
+int bskip_height(bskip *m);                  /* number of levels in use */
+size_t bskip_memory_bytes(bskip *m);         /* bytes held in nodes (quiescent map) */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BSKIP_H */

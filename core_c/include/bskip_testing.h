@@ -1,0 +1,48 @@
+/* bskip_testing.h — test-only instrumentation of the pybskip core: lock traces and schedule noise.
+ *
+ * These functions exist in every build, but do something only in a build compiled with
+ * -DBSKIP_TRACE (lock tracing) and/or -DBSKIP_NOISE (schedule noise); otherwise they return
+ * BSKIP_ENOTSUP. The release library is built without either: zero cost there.
+ *
+ * Trace format (JSON Lines, one event per line, ascending `seq`; spec/ checks it):
+ *   {"seq":1,"thread":0,"ev":"begin","op":"put","key":42}
+ *   {"seq":2,"thread":0,"ev":"acquire","mode":"R","node":3,"level":1,"key":null}
+ *   {"seq":3,"thread":0,"ev":"release","mode":"R","node":3,"level":1,"key":null}
+ *   {"seq":9,"thread":0,"ev":"end","op":"put"}
+ * "key" of a lock event is the node's first key when the event is recorded (null for a head
+ * sentinel, whose position is -infinity, and for a non-head node emptied by its holder). An
+ * acquire is recorded just after the lock is obtained and a release just before it is given up,
+ * so the `seq` order of a lock's events is the order in which threads really held it.
+ */
+#ifndef BSKIP_TESTING_H
+#define BSKIP_TESTING_H
+
+#include <stdint.h>
+
+#include "bskip.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { BSKIP_FEATURE_TRACE = 1, BSKIP_FEATURE_NOISE = 2 };
+
+/* Bit set of BSKIP_FEATURE_* compiled into this build. */
+int bskip_testing_features(void);
+
+/* Discards any recorded events and starts recording lock events of every map, in every thread. */
+int bskip_trace_start(void);
+
+/* Stops recording and writes the events, in seq order, to `path` as JSON Lines. REQUIRES: no
+ * operation in flight (join the threads first). Returns the number of events written, or
+ * BSKIP_ENOTSUP, BSKIP_ENOMEM, BSKIP_ESYS (file), BSKIP_EINVAL (path NULL). */
+int64_t bskip_trace_stop(const char *path);
+
+/* Sets schedule noise: 0 = off; 1..10 = more frequent and longer random spins and yields at every
+ * lock acquire and release. Returns BSKIP_OK, BSKIP_EINVAL or BSKIP_ENOTSUP. */
+int bskip_noise_set(int level);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BSKIP_TESTING_H */

@@ -1,0 +1,121 @@
+/* delete.c — bskip_delete: top-down removal with write-lock coupling and immediate reclamation.
+ *
+ * The algorithm, for key k. A delete does not know k's height in advance, and it may not upgrade a
+ * read lock to a write lock, so it guesses: it descends with read-lock coupling above level `t`
+ * (first t = 0) and write-lock coupling at levels <= t. If it meets k on a read-locked level L it
+ * releases everything and starts again with t = L (a re-descent, never an upgrade). Most keys have
+ * height 1, so most deletes make one pass. On every write-locked level it holds L_i, the node with
+ * the greatest key < k (walking right while the fence is < k), and:
+ *   - if k is inside L_i, removes it (L_i keeps its smaller keys, so it stays non-empty or is a
+ *     head);
+ *   - else if L_i's successor N is headed by k (fence == k), write-locks N (to the right: global
+ *     order), removes k, and then: N empty -> unlinks it; N fits into L_i -> merges it into L_i
+ *     and unlinks it; otherwise N stays, now a parentless node headed by its next key, and L_i's
+ *     fence is updated. Unlinked nodes are freed at once.
+ * then descends through the entry of L_i before k (its down pointer) to the next level. Levels are
+ * visited top-down, so k leaves its top level first and level 0 last.
+ *
+ * Linearization point: the removal from level 0 (under the write lock of the level-0 node).
+ * Between the first and the last removal, k is still on level 0 and reachable by walking right
+ * from any upper level, so lookups stay correct.
+ *
+ * Why freeing N immediately is safe (no thread can touch N after it is freed):
+ *   (1) The only pointers to a non-head node are its left neighbour's `next` and, while the key
+ *       that heads it is on the level above, that key's down pointer. Heads are never freed.
+ *   (2) When the delete frees N it holds L_i's write lock, so no thread is on its way from L_i to
+ *       N (moving right requires holding L_i until N is held: lock coupling).
+ *   (3) k's entry one level up was removed earlier in this delete, under the write lock of the
+ *       node holding it. A thread that read that down pointer before held that node's read lock
+ *       until it held N, so it already held N before the delete got that node; it released N
+ *       before the delete could write-lock N. No thread can read the pointer afterwards.
+ *   (4) The delete write-locks N itself before unlinking it, so no thread is inside N; by (1)-(3)
+ *       no thread is waiting for N's lock or can find N later. Unlock, destroy, free.
+ * No epoch or hazard pointer is needed: lock coupling is the reclamation scheme.
+ */
+#include <string.h>
+
+#include "internal.h"
+#include "lock.h"
+
+/* Sentinel for "k is on a read-locked level; retry with a larger t". */
+#define RETRY_BASE 1000
+
+static void node_remove_at(const bskip *m, node *x, uint32_t pos) {
+    int64_t *keys = node_keys(x);
+    slot *slots = node_slots(m, x);
+    memmove(keys + pos, keys + pos + 1, (x->n - pos - 1) * sizeof(int64_t));
+    memmove(slots + pos, slots + pos + 1, (x->n - pos - 1) * sizeof(slot));
+    x->n--;
+}
+
+/* Removes k, the first key of x's successor n (both write-locked), and restructures n.
+ * Releases n (freeing it if it was unlinked). */
+static void remove_head_key(bskip *m, node *x, node *n) {
+    node_remove_at(m, n, 0);
+    if (x->n + n->n <= m->cap) {
+        node_move_tail(m, n, 0, x, x->n); /* merge (a no-op copy when n is empty) */
+        x->next = n->next;
+        x->high = n->high;
+        node_unlock(n, LOCK_W); /* reclamation: see the argument at the top of this file */
+        node_free(n);
+        return;
+    }
+    x->high = node_keys(n)[0]; /* n is now a parentless node headed by its next key */
+    node_unlock(n, LOCK_W);
+}
+
+/* One pass with write locks at levels <= t. Returns BSKIP_OK, BSKIP_NOT_FOUND, or RETRY_BASE + L
+ * when k was met on a read-locked level L > t (everything released). */
+static int delete_pass(bskip *m, int64_t key, int t, int64_t *old_value) {
+    int top = atomic_load_explicit(&m->top, memory_order_acquire);
+    if (t > top) t = top;
+    node *x = m->heads[top];
+    node_lock(x, top > t ? LOCK_R : LOCK_W); /* order: the first lock of this operation */
+    while (x->level > t) {
+        x = walk_right(x, key, false, LOCK_R);
+        uint32_t i = node_upper(x, key);
+        if (i > 0 && node_keys(x)[i - 1] == key) {
+            int level = x->level;
+            node_unlock(x, LOCK_R); /* no upgrade: give everything back and re-descend */
+            return RETRY_BASE + level;
+        }
+        node *child = node_child_before(m, x, i);
+        node_lock(child, child->level > t ? LOCK_R : LOCK_W); /* order: one level down */
+        node_unlock(x, LOCK_R); /* coupling: the child is held */
+        x = child;
+    }
+    bool found = false;
+    for (;;) {
+        x = walk_right(x, key, true, LOCK_W);
+        uint32_t i = node_lower(x, key);
+        if (i < x->n && node_keys(x)[i] == key) {
+            if (x->level == 0 && old_value != NULL) *old_value = node_slots(m, x)[i].value;
+            node_remove_at(m, x, i);
+            found = true;
+        } else if (x->next != NULL && x->high == key) {
+            node *n = x->next;
+            node_lock(n, LOCK_W); /* order: right of x on the same level */
+            if (n->level == 0 && old_value != NULL) *old_value = node_slots(m, n)[0].value;
+            remove_head_key(m, x, n);
+            found = true;
+        }
+        if (x->level == 0) {
+            node_unlock(x, LOCK_W);
+            if (found) atomic_fetch_sub_explicit(&m->len, 1, memory_order_relaxed);
+            return found ? BSKIP_OK : BSKIP_NOT_FOUND;
+        }
+        node *child = node_child_before(m, x, node_lower(x, key));
+        node_lock(child, LOCK_W); /* order: one level down */
+        node_unlock(x, LOCK_W);   /* coupling: the child is held */
+        x = child;
+    }
+}
+
+int bskip_delete(bskip *m, int64_t key, int64_t *old_value) {
+    if (m == NULL) return BSKIP_EINVAL;
+    trace_op_event(1, TRACE_DELETE, key);
+    int t = 0, rc;
+    while ((rc = delete_pass(m, key, t, old_value)) >= RETRY_BASE) t = rc - RETRY_BASE;
+    trace_op_event(0, TRACE_DELETE, key);
+    return rc;
+}

@@ -1,0 +1,223 @@
+/* insert.c — bskip_put: top-down single-pass insertion with write-lock coupling.
+ *
+ * Departures from arXiv 2507.21492 and its artifact (see also README "Design"):
+ *   - Heights are drawn at random per insert (P(h > i) = p^i) from a per-thread stream, not from
+ *     a hash of the key, and the map grows levels as needed (up to BSKIP_MAX_LEVELS) instead of a
+ *     fixed 5: sequential or adversarial keys cannot degrade the shape.
+ *   - Keys of any int64 value: heads carry an implicit -infinity entry instead of a sentinel key.
+ *   - Every node carries a fence `high` (its successor's first key), kept exact under the node's
+ *     own lock, so a thread decides to move right without locking the successor.
+ *
+ * The algorithm, for key k with height h drawn before the descent:
+ *   levels >= h   read-lock coupling, as bskip_get (nothing changes there);
+ *   level h-1     the child is write-locked while its parent's read lock is still held; the
+ *                 thread walks right with write coupling to the node L with the greatest key <= k
+ *                 and places k in L (k's "top" entry; it need not head a node);
+ *   levels < h-1  the node L with the greatest key <= k is split at k: a new node N, headed by k,
+ *                 takes k and the keys after it, and k's entry one level up gets N as its down
+ *                 pointer. The entry one level up stays write-locked until that pointer is set, so
+ *                 no thread ever follows an unset pointer.
+ * One pass, top to bottom, and every lock is taken in the global order: down one level, or right
+ * on the same level (a new node is created to the right of the node it is split from and locked
+ * before it is linked in).
+ *
+ * Overflow scheme (a full node that gets a key without a promotion): the node is split in half
+ * and the right half is linked only through `next`, with no parent entry (as the artifact does).
+ * Searches stay correct because every level is walked right by fences; the cost is at most one
+ * extra right step per such parentless node, and they are rare: with p = 2/cap a run of more than
+ * cap keys between two promoted keys has probability about e^-2. Deletes merge such nodes back
+ * into their left neighbours when they fit (delete.c).
+ *
+ * A put of an existing key replaces its value on level 0 and, if the new height is larger than the
+ * key's old one, promotes it (the key then heads a node at every level below its new top); the
+ * put is still a single pass.
+ *
+ * Linearization point: the write to level 0 (the new key placed, or the value replaced), under the
+ * write lock of the level-0 node that holds it.
+ *
+ * Memory: the worst case of new nodes (one overflow at the top level, a split plus a possible
+ * overflow of a full head at each level below) is reserved before the first lock (map.c), so the
+ * pass never fails half way and BSKIP_ENOMEM leaves the map unchanged.
+ */
+#include <string.h>
+
+#include "internal.h"
+#include "lock.h"
+
+/* Opens a gap at index pos of x (x->n < cap) and writes key there; the slot is the caller's. */
+static void node_insert_at(const bskip *m, node *x, uint32_t pos, int64_t key) {
+    int64_t *keys = node_keys(x);
+    slot *slots = node_slots(m, x);
+    memmove(keys + pos + 1, keys + pos, (x->n - pos) * sizeof(int64_t));
+    memmove(slots + pos + 1, slots + pos, (x->n - pos) * sizeof(slot));
+    keys[pos] = key;
+    x->n++;
+}
+
+/* Links a new node y (filled by the caller) right after x and write-locks it.
+ * REQUIRES: x write-locked; y's keys are all greater than x's and less than x->high. */
+static void link_after(node *x, node *y) {
+    y->next = x->next;
+    y->high = x->high;
+    node_lock(y, LOCK_W); /* order: y is right of x (x is held); y is unreachable until linked */
+    x->next = y;
+    x->high = node_keys(y)[0];
+}
+
+/* Overflow split: moves the upper half of the full node x into a new node linked after x.
+ * Returns the new node, write-locked. REQUIRES: x write-locked and x->n >= 2. */
+static node *split_half(bskip *m, node *x) {
+    node *y = spare_take(m, x->level);
+    node_move_tail(m, x, x->n / 2, y, 0);
+    link_after(x, y);
+    return y;
+}
+
+/* Replaces the value of a key found at index idx of x (held in mode xm), following the key's down
+ * pointers: below its top the key heads every node it is in (invariant 2), so it sits at index 0.
+ * The level-0 node is write-locked. Releases everything. */
+static int replace_down(bskip *m, node *x, enum lock_mode xm, uint32_t idx, int64_t value,
+                        int64_t *old_value) {
+    while (x->level > 0) {
+        node *child = node_slots(m, x)[idx].child;
+        enum lock_mode cm = child->level == 0 ? LOCK_W : xm;
+        node_lock(child, cm); /* order: one level down */
+        node_unlock(x, xm);   /* coupling: the child is held */
+        x = child;
+        xm = cm;
+        idx = 0;
+    }
+    slot *s = &node_slots(m, x)[idx];
+    if (old_value != NULL) *old_value = s->value;
+    s->value = value;
+    node_unlock(x, xm);
+    return BSKIP_REPLACED;
+}
+
+/* Raises m->top to at least `level`; returns the level to start the descent from. */
+static int raise_top(bskip *m, int level) {
+    int t = atomic_load_explicit(&m->top, memory_order_acquire);
+    while (t < level &&
+           !atomic_compare_exchange_weak_explicit(&m->top, &t, level, memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+    }
+    return t > level ? t : level;
+}
+
+/* Levels >= h: read-lock coupling down to the write-locked node on level h-1 where the walk for
+ * k's top entry starts. Returns it, or NULL after replacing the value of a taller existing k. */
+static node *descend_to_top(bskip *m, int h, int64_t key, int64_t value, int64_t *old_value,
+                            int *rc) {
+    int start = raise_top(m, h - 1);
+    node *x = m->heads[start];
+    enum lock_mode xm = start >= h ? LOCK_R : LOCK_W;
+    node_lock(x, xm); /* order: the first lock of this operation */
+    while (x->level >= h) {
+        x = walk_right(x, key, false, LOCK_R);
+        uint32_t i = node_upper(x, key);
+        if (i > 0 && node_keys(x)[i - 1] == key) {
+            *rc = replace_down(m, x, LOCK_R, i - 1, value, old_value);
+            return NULL;
+        }
+        node *child = node_child_before(m, x, i);
+        enum lock_mode cm = child->level >= h ? LOCK_R : LOCK_W;
+        node_lock(child, cm);   /* order: one level down; R -> W on a different node, no upgrade */
+        node_unlock(x, LOCK_R); /* coupling: the child is held */
+        x = child;
+    }
+    return x;
+}
+
+int bskip_put(bskip *m, int64_t key, int64_t value, int64_t *old_value) {
+    if (m == NULL) return BSKIP_EINVAL;
+    int h = draw_height(m);
+    int rc = spare_reserve(m, 2 * h - 1);
+    if (rc != BSKIP_OK) return rc;
+    trace_op_event(1, TRACE_PUT, key);
+
+    node *x = descend_to_top(m, h, key, value, old_value, &rc);
+    if (x == NULL) goto done;
+
+    /* Level h-1: place k's top entry. x is write-locked. */
+    x = walk_right(x, key, false, LOCK_W);
+    uint32_t i = node_upper(x, key);
+    if (i > 0 && node_keys(x)[i - 1] == key) {
+        rc = replace_down(m, x, LOCK_W, i - 1, value, old_value);
+        goto done;
+    }
+    node *other = NULL; /* the second half if x overflowed; released before descending */
+    if (x->n == m->cap) {
+        other = split_half(m, x);
+        if (i > x->n) { /* k belongs to the right half, never at its index 0 */
+            node *t = x;
+            x = other;
+            other = t;
+            i -= other->n;
+        }
+    }
+    node_insert_at(m, x, i, key);
+    if (x->level == 0) {
+        node_slots(m, x)[i].value = value;
+        atomic_fetch_add_explicit(&m->len, 1, memory_order_relaxed);
+        if (other != NULL) node_unlock(other, LOCK_W);
+        node_unlock(x, LOCK_W);
+        rc = BSKIP_INSERTED;
+        goto done;
+    }
+    if (other != NULL) node_unlock(other, LOCK_W);
+    node *above = x;          /* holds k's entry whose down pointer is still unset; write-locked */
+    uint32_t above_idx = i;
+    node *child = node_child_before(m, x, i); /* the entry before k, or the head's -inf */
+    node_lock(child, LOCK_W); /* order: one level down */
+    x = child;                /* `above` stays held until k's down pointer is set */
+
+    /* Levels below h-1: split at k. */
+    for (;;) {
+        x = walk_right(x, key, false, LOCK_W);
+        i = node_upper(x, key);
+        if (i > 0 && node_keys(x)[i - 1] == key) {
+            /* k is already on this level (it had a smaller height): make it head a node. */
+            node *target = x;
+            if (i - 1 > 0 || x->is_head) {
+                target = spare_take(m, x->level);
+                node_move_tail(m, x, i - 1, target, 0);
+                link_after(x, target);
+                node_unlock(x, LOCK_W);
+            }
+            node_slots(m, above)[above_idx].child = target;
+            node_unlock(above, LOCK_W); /* k's down pointer is set */
+            rc = replace_down(m, target, LOCK_W, 0, value, old_value);
+            goto done;
+        }
+        node *y = spare_take(m, x->level);
+        node *spill = NULL; /* k plus x's tail overflow one node: only a full head with i == 0 */
+        if (x->n - i + 1 > m->cap) {
+            spill = spare_take(m, x->level);
+            node_move_tail(m, x, i + (x->n - i) / 2, spill, 0);
+        }
+        node_keys(y)[0] = key;
+        node_move_tail(m, x, i, y, 1);
+        link_after(x, y);
+        if (spill != NULL) link_after(y, spill); /* created right of y: order kept */
+        node_slots(m, above)[above_idx].child = y;
+        node_unlock(above, LOCK_W); /* k's down pointer is set */
+        if (spill != NULL) node_unlock(spill, LOCK_W);
+        if (y->level == 0) {
+            node_slots(m, y)[0].value = value;
+            atomic_fetch_add_explicit(&m->len, 1, memory_order_relaxed);
+            node_unlock(y, LOCK_W);
+            node_unlock(x, LOCK_W);
+            rc = BSKIP_INSERTED;
+            goto done;
+        }
+        above = y;
+        above_idx = 0;
+        child = node_child_before(m, x, i);
+        node_lock(child, LOCK_W); /* order: one level down */
+        node_unlock(x, LOCK_W);   /* coupling: the child is held (y, above, too) */
+        x = child;
+    }
+done:
+    trace_op_event(0, TRACE_PUT, key);
+    return rc;
+}

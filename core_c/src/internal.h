@@ -1,0 +1,119 @@
+/* internal.h — node layout, map structure and in-node search shared by the core_c sources.
+ *
+ * Layout. A level is a singly linked list of nodes, leftmost a head sentinel that is never freed.
+ * A node holds n sorted keys and, struct-of-arrays, n slots: at level 0 a slot is the key's value,
+ * above level 0 it is the key's down pointer (the node the same key heads one level below).
+ * Head nodes carry an implicit -infinity entry whose down pointer is `head_down`.
+ *
+ * Invariants (checked by bskip_validate on a quiescent map):
+ *   (1) Keys are strictly ascending along every level (within and across nodes).
+ *   (2) Every key at level i > 0 is present at level i-1 as the first key of the node its slot
+ *       points to ("k heads that node").
+ *   (3) No node but a head is empty; 0 <= n <= cap.
+ *   (4) `high` of a node with a successor equals the successor's first key (the fence that lets a
+ *       thread decide to move right without touching the successor).
+ *   (5) The map's `len` equals the number of keys at level 0.
+ * A non-head node need not have a parent entry: overflow splits and deletes leave "parentless"
+ * nodes that are reached through `next` only (see insert.c for the scheme and its cost).
+ *
+ * Which lock guards which field: `n`, `keys`, `slots`, `next`, `high` are guarded by the node's
+ * own rwlock (read under R or W, written under W). `level`, `is_head`, `head_down`, `id` are
+ * immutable after creation. The map's `heads` array is immutable; `top` is atomic (only grows).
+ */
+#ifndef BSKIP_INTERNAL_H
+#define BSKIP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bskip.h"
+
+#define BSKIP_MAX_LEVELS 32
+
+typedef struct node node;
+
+typedef union slot {
+    int64_t value;  /* level 0 */
+    node *child;    /* levels > 0 */
+} slot;
+
+_Static_assert(sizeof(slot) == sizeof(int64_t), "a slot is one 8-byte word");
+
+struct node {
+    pthread_rwlock_t lock;
+    node *next;        /* guarded by lock */
+    int64_t high;      /* guarded by lock; first key of next, meaningful iff next != NULL */
+    node *head_down;   /* immutable; heads above level 0 only */
+    uint64_t id;       /* immutable; unique within the map, never reused (lock traces) */
+    uint32_t n;        /* guarded by lock */
+    uint16_t level;    /* immutable */
+    uint8_t is_head;   /* immutable */
+    int64_t words[];   /* keys[cap], then slots[cap] */
+};
+
+struct bskip {
+    node *heads[BSKIP_MAX_LEVELS]; /* immutable after bskip_new */
+    atomic_int top;                /* highest level that may hold keys; only grows */
+    uint32_t cap;                  /* keys per node */
+    size_t node_bytes;
+    uint64_t promote_threshold;    /* draw < threshold <=> promote one more level */
+    uint64_t seed;
+    uint64_t serial;               /* unique per map in this process (per-thread RNG ownership) */
+    atomic_uint_fast64_t rng_streams; /* per-thread RNG streams handed out so far */
+    atomic_uint_fast64_t next_id;  /* node ids */
+    atomic_size_t len;             /* relaxed counter; exact at quiescence */
+};
+
+static inline int64_t *node_keys(node *x) { return x->words; }
+
+static inline slot *node_slots(const bskip *m, node *x) {
+    return (slot *)(x->words + m->cap);
+}
+
+/* Number of keys in x that are <= key (binary search). REQUIRES: R or W lock on x. */
+static inline uint32_t node_upper(const node *x, int64_t key) {
+    uint32_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (x->words[mid] <= key) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+/* Number of keys in x that are < key. REQUIRES: R or W lock on x. */
+static inline uint32_t node_lower(const node *x, int64_t key) {
+    uint32_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (x->words[mid] < key) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+/* The down pointer to follow from x for the entry at index i-1, where i keys of x precede the
+ * search position; i == 0 is only possible in a head (its implicit -inf entry). */
+static inline node *node_child_before(const bskip *m, node *x, uint32_t i) {
+    return i == 0 ? x->head_down : node_slots(m, x)[i - 1].child;
+}
+
+/* Node memory (map.c). node_alloc initialises the lock and fields; node_free destroys them. */
+node *node_alloc(bskip *m, int level, bool is_head);
+void node_free(node *x);
+
+/* Per-thread spare nodes so that an insert can reserve every node it may need before it takes a
+ * lock (an insert never fails half way). */
+int spare_reserve(bskip *m, int count);
+node *spare_take(bskip *m, int level);
+void spare_release_thread(void);
+
+/* Height of a new key, drawn from the calling thread's RNG stream for m (1..BSKIP_MAX_LEVELS). */
+int draw_height(bskip *m);
+
+/* Moves entries [from, x->n) of x into y starting at index `at` (y's entries from `at` on are
+ * overwritten), leaving x with `from` entries and y with `at` + moved. */
+void node_move_tail(const bskip *m, node *x, uint32_t from, node *y, uint32_t at);
+
+#endif /* BSKIP_INTERNAL_H */

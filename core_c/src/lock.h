@@ -1,0 +1,75 @@
+/* lock.h — the only place node locks are taken and released.
+ *
+ * Every acquire/release in core_c goes through node_lock/node_unlock so that two test-only build
+ * options can hook them (both compiled out of the release build: zero cost when off):
+ *   BSKIP_TRACE  records each acquire/release (thread, node id, level, position key, mode) into
+ *                per-thread buffers for spec/'s conformance check (trace.c);
+ *   BSKIP_NOISE  injects random short spins and yields around every acquire and release, to widen
+ *                the interleavings the concurrent tests explore (noise.c).
+ *
+ * The locks are glibc rwlocks set to PREFER_WRITER_NONRECURSIVE: a reader that asks for a lock
+ * with a waiting writer queues behind the writer (writers cannot starve behind a stream of
+ * readers). Deadlock freedom does not depend on the preference: every thread acquires locks only
+ * in the global order (level descending, then left to right within a level) and never asks again
+ * for a lock it holds, so every wait-for edge points to a lock greater than all the waiter holds
+ * (spec/ proves this, modelling the writer preference).
+ */
+#ifndef BSKIP_LOCK_H
+#define BSKIP_LOCK_H
+
+#include "internal.h"
+
+enum lock_mode { LOCK_R = 0, LOCK_W = 1 };
+enum trace_op { TRACE_GET, TRACE_PUT, TRACE_DELETE, TRACE_SCAN };
+
+#ifdef BSKIP_TRACE
+void trace_lock_event(const node *x, int acquire, enum lock_mode mode);
+void trace_op_event(int begin, enum trace_op op, int64_t key);
+#else
+static inline void trace_lock_event(const node *x, int acquire, enum lock_mode mode) {
+    (void)x; (void)acquire; (void)mode;
+}
+static inline void trace_op_event(int begin, enum trace_op op, int64_t key) {
+    (void)begin; (void)op; (void)key;
+}
+#endif
+
+#ifdef BSKIP_NOISE
+void noise_point(void);
+#else
+static inline void noise_point(void) {}
+#endif
+
+/* Initialises x's lock as writer-preferring. Returns 0 or an errno value. */
+int node_lock_init(node *x);
+
+/* Acquires x in `mode`. REQUIRES: x is greater, in the global order, than every lock the calling
+ * thread holds (the caller's comment names why). */
+static inline void node_lock(node *x, enum lock_mode mode) {
+    noise_point();
+    if (mode == LOCK_W) pthread_rwlock_wrlock(&x->lock);
+    else pthread_rwlock_rdlock(&x->lock);
+    trace_lock_event(x, 1, mode);
+}
+
+/* Releases x, held in `mode` by the calling thread. */
+static inline void node_unlock(node *x, enum lock_mode mode) {
+    trace_lock_event(x, 0, mode);
+    pthread_rwlock_unlock(&x->lock);
+    noise_point();
+}
+
+/* Moves right along x's level until the successor's first key exceeds `key` (or, when `strict`,
+ * until it is >= key), with lock coupling: the successor is locked (it is to the right of x:
+ * global order) before x is released. Returns the node now held in `mode`. */
+static inline node *walk_right(node *x, int64_t key, bool strict, enum lock_mode mode) {
+    while (x->next != NULL && (strict ? x->high < key : x->high <= key)) {
+        node *nx = x->next;
+        node_lock(nx, mode);   /* order: right of x on the same level */
+        node_unlock(x, mode);  /* coupling: released only once nx is held */
+        x = nx;
+    }
+    return x;
+}
+
+#endif /* BSKIP_LOCK_H */

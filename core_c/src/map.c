@@ -1,0 +1,255 @@
+/* map.c — map lifetime, options, node memory, per-thread spare nodes and the height RNG.
+ *
+ * Invariants:
+ *   (1) Every node of a map is node_bytes long and 64-byte aligned; its lock is initialised from
+ *       the moment it enters a spare cache until node_free.
+ *   (2) An insert calls spare_reserve for its worst case *before* taking any lock, so the nodes it
+ *       creates under locks come from spare_take, which cannot fail. This is what lets a failed
+ *       allocation return BSKIP_ENOMEM with the map unchanged.
+ *   (3) Heights come from a per-thread xorshift stream owned by (thread, map); streams are seeded
+ *       from the map's seed and the order in which threads first insert, so a single-threaded run
+ *       with a given seed is reproducible.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "lock.h"
+
+int node_lock_init(node *x) {
+    pthread_rwlockattr_t attr;
+    if (pthread_rwlockattr_init(&attr) != 0) return -1;
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    int rc = pthread_rwlock_init(&x->lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    return rc;
+}
+
+/* A block with an initialised lock and nothing else set. */
+static node *node_block_new(size_t bytes) {
+    void *p = NULL;
+    if (posix_memalign(&p, 64, bytes) != 0) return NULL;
+    node *x = p;
+    if (node_lock_init(x) != 0) {
+        free(p);
+        return NULL;
+    }
+    return x;
+}
+
+static void node_setup(bskip *m, node *x, int level, bool is_head) {
+    x->next = NULL;
+    x->high = 0;
+    x->head_down = NULL;
+    x->id = atomic_fetch_add_explicit(&m->next_id, 1, memory_order_relaxed);
+    x->n = 0;
+    x->level = (uint16_t)level;
+    x->is_head = is_head;
+}
+
+node *node_alloc(bskip *m, int level, bool is_head) {
+    node *x = node_block_new(m->node_bytes);
+    if (x != NULL) node_setup(m, x, level, is_head);
+    return x;
+}
+
+void node_free(node *x) {
+    pthread_rwlock_destroy(&x->lock);
+    free(x);
+}
+
+void node_move_tail(const bskip *m, node *x, uint32_t from, node *y, uint32_t at) {
+    uint32_t count = x->n - from;
+    memcpy(node_keys(y) + at, node_keys(x) + from, count * sizeof(int64_t));
+    memcpy(node_slots(m, y) + at, node_slots(m, x) + from, count * sizeof(slot));
+    y->n = at + count;
+    x->n = from;
+}
+
+/* ---- per-thread spare nodes ------------------------------------------------------------- */
+
+#define SPARE_MAX (2 * BSKIP_MAX_LEVELS + 2)
+
+typedef struct spare_cache {
+    size_t bytes;
+    int count;
+    node *blocks[SPARE_MAX];
+} spare_cache;
+
+static _Thread_local spare_cache *tl_spares;
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static bool spare_key_ok;
+
+static void spare_cache_empty(spare_cache *c) {
+    for (int i = 0; i < c->count; i++) node_free(c->blocks[i]);
+    c->count = 0;
+}
+
+/* Thread exit: the thread's spares are freed by the key's destructor. */
+static void spare_destroy(void *p) {
+    spare_cache *c = p;
+    spare_cache_empty(c);
+    free(c);
+    tl_spares = NULL;
+}
+
+static void spare_key_init(void) { spare_key_ok = pthread_key_create(&spare_key, spare_destroy) == 0; }
+
+void spare_release_thread(void) {
+    if (tl_spares == NULL) return;
+    spare_cache *c = tl_spares;
+    if (spare_key_ok) pthread_setspecific(spare_key, NULL);
+    spare_destroy(c);
+}
+
+int spare_reserve(bskip *m, int count) {
+    if (count > SPARE_MAX) count = SPARE_MAX;
+    spare_cache *c = tl_spares;
+    if (c == NULL) {
+        pthread_once(&spare_once, spare_key_init);
+        if (!spare_key_ok) return BSKIP_ESYS;
+        c = calloc(1, sizeof *c);
+        if (c == NULL) return BSKIP_ENOMEM;
+        if (pthread_setspecific(spare_key, c) != 0) {
+            free(c);
+            return BSKIP_ENOMEM;
+        }
+        tl_spares = c;
+    }
+    if (c->bytes != m->node_bytes) {
+        spare_cache_empty(c);
+        c->bytes = m->node_bytes;
+    }
+    while (c->count < count) {
+        node *x = node_block_new(m->node_bytes);
+        if (x == NULL) return BSKIP_ENOMEM;
+        c->blocks[c->count++] = x;
+    }
+    return BSKIP_OK;
+}
+
+node *spare_take(bskip *m, int level) {
+    /* REQUIRES: a spare_reserve on this thread for m covered this take (invariant 2). */
+    spare_cache *c = tl_spares;
+    node *x = c->blocks[--c->count];
+    node_setup(m, x, level, false);
+    return x;
+}
+
+/* ---- heights ------------------------------------------------------------------------------ */
+
+static atomic_uint_fast64_t map_serials = 1;
+
+static _Thread_local struct {
+    uint64_t serial; /* the map whose stream `state` is; 0 = none */
+    uint64_t state;
+} tl_rng;
+
+static uint64_t splitmix64(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+int draw_height(bskip *m) {
+    if (tl_rng.serial != m->serial) {
+        uint64_t stream = atomic_fetch_add_explicit(&m->rng_streams, 1, memory_order_relaxed);
+        tl_rng.state = splitmix64(m->seed ^ splitmix64(stream)) | 1;
+        tl_rng.serial = m->serial;
+    }
+    int h = 1;
+    for (;;) {
+        /* xorshift64* */
+        uint64_t s = tl_rng.state;
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        tl_rng.state = s;
+        uint64_t r = s * 0x2545F4914F6CDD1Dull;
+        if (h >= BSKIP_MAX_LEVELS || r >= m->promote_threshold) return h;
+        h++;
+    }
+}
+
+/* ---- lifetime ----------------------------------------------------------------------------- */
+
+int bskip_new(bskip **out, const bskip_options *opts) {
+    if (out == NULL) return BSKIP_EINVAL;
+    *out = NULL;
+    size_t bytes = opts && opts->node_bytes ? opts->node_bytes : BSKIP_DEFAULT_NODE_BYTES;
+    if (bytes < 256 || bytes > 65536) return BSKIP_EINVAL;
+    size_t cap = (bytes - sizeof(node)) / (sizeof(int64_t) + sizeof(slot));
+    double p = opts && opts->promote_prob != 0.0 ? opts->promote_prob : 2.0 / (double)cap;
+    if (!(p > 0.0 && p < 1.0)) return BSKIP_EINVAL; /* also rejects NaN */
+
+    bskip *m = calloc(1, sizeof *m);
+    if (m == NULL) return BSKIP_ENOMEM;
+    m->cap = (uint32_t)cap;
+    m->node_bytes = bytes;
+    m->promote_threshold = (uint64_t)(p * 18446744073709551616.0);
+    m->seed = opts && opts->seed ? opts->seed : 0x5eed5eed5eedull;
+    m->serial = atomic_fetch_add_explicit(&map_serials, 1, memory_order_relaxed);
+    atomic_init(&m->top, 0);
+    atomic_init(&m->rng_streams, 0);
+    atomic_init(&m->next_id, 1);
+    atomic_init(&m->len, 0);
+    for (int lvl = 0; lvl < BSKIP_MAX_LEVELS; lvl++) {
+        m->heads[lvl] = node_alloc(m, lvl, true);
+        if (m->heads[lvl] == NULL) {
+            bskip_free(m);
+            return BSKIP_ENOMEM;
+        }
+        if (lvl > 0) m->heads[lvl]->head_down = m->heads[lvl - 1];
+    }
+    *out = m;
+    return BSKIP_OK;
+}
+
+void bskip_free(bskip *m) {
+    if (m == NULL) return;
+    for (int lvl = 0; lvl < BSKIP_MAX_LEVELS; lvl++) {
+        node *x = m->heads[lvl];
+        while (x != NULL) {
+            node *nx = x->next;
+            node_free(x);
+            x = nx;
+        }
+    }
+    spare_release_thread();
+    free(m);
+}
+
+size_t bskip_len(bskip *m) {
+    return m ? atomic_load_explicit(&m->len, memory_order_relaxed) : 0;
+}
+
+size_t bskip_node_capacity(const bskip *m) { return m ? m->cap : 0; }
+
+int bskip_height(bskip *m) {
+    return m ? atomic_load_explicit(&m->top, memory_order_relaxed) + 1 : 0;
+}
+
+size_t bskip_memory_bytes(bskip *m) {
+    if (m == NULL) return 0;
+    size_t total = sizeof *m;
+    for (int lvl = 0; lvl < BSKIP_MAX_LEVELS; lvl++)
+        for (node *x = m->heads[lvl]; x != NULL; x = x->next) total += m->node_bytes;
+    return total;
+}
+
+const char *bskip_strerror(int code) {
+    switch (code) {
+    case BSKIP_OK: return "ok";
+    case BSKIP_INSERTED: return "inserted a new key";
+    case BSKIP_REPLACED: return "replaced the value of an existing key";
+    case BSKIP_NOT_FOUND: return "key not found";
+    case BSKIP_ENOMEM: return "out of memory (the map is unchanged)";
+    case BSKIP_EINVAL: return "invalid argument";
+    case BSKIP_ECORRUPT: return "structural invariant broken";
+    case BSKIP_ESYS: return "system call failed";
+    case BSKIP_ENOTSUP: return "feature not compiled into this build";
+    default: return "unknown bskip status code";
+    }
+}

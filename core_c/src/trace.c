@@ -1,0 +1,183 @@
+/* trace.c — lock traces for spec/'s conformance check (compiled in only with -DBSKIP_TRACE).
+ *
+ * Each thread appends events to its own buffer (no lock on the hot path); buffers are registered
+ * in a global list under a mutex when a thread records its first event of a tracing session.
+ * A global atomic counter gives every event its `seq`. Acquire events are recorded after the lock
+ * is obtained and release events before it is given up (lock.h), so for any one lock the seq
+ * order of its events is the real order of its holders.
+ * Invariants: a buffer belongs to one thread and one session (`session` changes at every start,
+ * which makes a thread open a new buffer); buffers are freed only by start/stop, which REQUIRE
+ * that no operation is in flight.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bskip_testing.h"
+#include "lock.h"
+
+#ifdef BSKIP_TRACE
+enum { EV_BEGIN, EV_END, EV_ACQUIRE, EV_RELEASE };
+
+typedef struct trace_rec {
+    uint64_t seq;
+    uint64_t node;
+    int64_t key;
+    uint32_t thread;
+    int16_t level;
+    uint8_t ev, mode, op, has_key;
+} trace_rec;
+
+typedef struct trace_buf {
+    struct trace_buf *next;
+    uint32_t thread;
+    size_t count, capacity;
+    trace_rec *recs;
+} trace_buf;
+
+static pthread_mutex_t bufs_mu = PTHREAD_MUTEX_INITIALIZER;
+static trace_buf *bufs;         /* guarded by bufs_mu */
+static uint32_t threads_seen;   /* guarded by bufs_mu */
+static atomic_bool recording;
+static atomic_uint_fast64_t seq_counter;
+static atomic_uint_fast64_t session = 1;
+static atomic_bool lost_events; /* a buffer could not grow */
+static _Thread_local trace_buf *tl_buf;
+static _Thread_local uint64_t tl_session;
+
+static trace_buf *thread_buf(void) {
+    uint64_t s = atomic_load_explicit(&session, memory_order_acquire);
+    if (tl_buf != NULL && tl_session == s) return tl_buf;
+    trace_buf *b = calloc(1, sizeof *b);
+    if (b == NULL) return NULL;
+    pthread_mutex_lock(&bufs_mu);
+    b->thread = threads_seen++;
+    b->next = bufs;
+    bufs = b;
+    pthread_mutex_unlock(&bufs_mu);
+    tl_buf = b;
+    tl_session = s;
+    return b;
+}
+
+static void record(trace_rec r) {
+    if (!atomic_load_explicit(&recording, memory_order_acquire)) return;
+    trace_buf *b = thread_buf();
+    if (b != NULL && b->count == b->capacity) {
+        size_t cap = b->capacity ? b->capacity * 2 : 4096;
+        trace_rec *grown = realloc(b->recs, cap * sizeof *grown);
+        if (grown == NULL) {
+            b = NULL;
+        } else {
+            b->recs = grown;
+            b->capacity = cap;
+        }
+    }
+    if (b == NULL) {
+        atomic_store(&lost_events, true);
+        return;
+    }
+    r.thread = b->thread;
+    r.seq = atomic_fetch_add_explicit(&seq_counter, 1, memory_order_acq_rel);
+    b->recs[b->count++] = r;
+}
+
+void trace_lock_event(const node *x, int acquire, enum lock_mode mode) {
+    trace_rec r = {.node = x->id, .level = (int16_t)x->level, .ev = acquire ? EV_ACQUIRE : EV_RELEASE,
+                   .mode = (uint8_t)mode, .has_key = !x->is_head && x->n > 0};
+    if (r.has_key) r.key = x->words[0];
+    record(r);
+}
+
+void trace_op_event(int begin, enum trace_op op, int64_t key) {
+    trace_rec r = {.ev = begin ? EV_BEGIN : EV_END, .op = (uint8_t)op, .key = key, .has_key = 1};
+    record(r);
+}
+
+static void free_bufs(void) {
+    while (bufs != NULL) {
+        trace_buf *b = bufs;
+        bufs = b->next;
+        free(b->recs);
+        free(b);
+    }
+    threads_seen = 0;
+}
+
+int bskip_trace_start(void) {
+    pthread_mutex_lock(&bufs_mu);
+    atomic_store(&recording, false);
+    free_bufs();
+    atomic_store(&seq_counter, 0);
+    atomic_store(&lost_events, false);
+    atomic_fetch_add(&session, 1);
+    atomic_store(&recording, true);
+    pthread_mutex_unlock(&bufs_mu);
+    return BSKIP_OK;
+}
+
+static int by_seq(const void *a, const void *b) {
+    uint64_t x = ((const trace_rec *)a)->seq, y = ((const trace_rec *)b)->seq;
+    return (x > y) - (x < y);
+}
+
+static const char *const op_names[] = {"get", "put", "delete", "scan"};
+
+static void write_rec(FILE *f, const trace_rec *r) {
+    fprintf(f, "{\"seq\":%" PRIu64 ",\"thread\":%" PRIu32 ",", r->seq, r->thread);
+    if (r->ev == EV_BEGIN) {
+        fprintf(f, "\"ev\":\"begin\",\"op\":\"%s\",\"key\":%" PRId64 "}\n", op_names[r->op], r->key);
+    } else if (r->ev == EV_END) {
+        fprintf(f, "\"ev\":\"end\",\"op\":\"%s\"}\n", op_names[r->op]);
+    } else {
+        fprintf(f, "\"ev\":\"%s\",\"mode\":\"%s\",\"node\":%" PRIu64 ",\"level\":%d,\"key\":",
+                r->ev == EV_ACQUIRE ? "acquire" : "release", r->mode == LOCK_W ? "W" : "R", r->node,
+                r->level);
+        if (r->has_key) fprintf(f, "%" PRId64 "}\n", r->key);
+        else fputs("null}\n", f);
+    }
+}
+
+int64_t bskip_trace_stop(const char *path) {
+    if (path == NULL) return BSKIP_EINVAL;
+    pthread_mutex_lock(&bufs_mu);
+    atomic_store(&recording, false);
+    size_t total = 0;
+    for (trace_buf *b = bufs; b != NULL; b = b->next) total += b->count;
+    trace_rec *all = malloc((total ? total : 1) * sizeof *all);
+    int64_t rc = BSKIP_ENOMEM;
+    if (all != NULL) {
+        size_t j = 0;
+        for (trace_buf *b = bufs; b != NULL; b = b->next)
+            for (size_t i = 0; i < b->count; i++) all[j++] = b->recs[i];
+        qsort(all, total, sizeof *all, by_seq);
+        FILE *f = fopen(path, "w");
+        rc = BSKIP_ESYS;
+        if (f != NULL) {
+            for (size_t i = 0; i < total; i++) write_rec(f, &all[i]);
+            if (fclose(f) == 0) rc = (int64_t)total;
+        }
+        free(all);
+    }
+    free_bufs();
+    pthread_mutex_unlock(&bufs_mu);
+    return atomic_load(&lost_events) ? BSKIP_ENOMEM : rc;
+}
+#else
+int bskip_trace_start(void) { return BSKIP_ENOTSUP; }
+int64_t bskip_trace_stop(const char *path) {
+    (void)path;
+    return BSKIP_ENOTSUP;
+}
+#endif
+
+int bskip_testing_features(void) {
+    int f = 0;
+#ifdef BSKIP_TRACE
+    f |= BSKIP_FEATURE_TRACE;
+#endif
+#ifdef BSKIP_NOISE
+    f |= BSKIP_FEATURE_NOISE;
+#endif
+    return f;
+}
