@@ -87,7 +87,10 @@ static void run(const char *name, size_t node_bytes, double p, long ops, size_t 
             if (present[i]) CHECK(got == value_of[i], "%s op %ld get value", name, op);
         } else {
             /* lo: a domain key or a value between keys; hi: lo plus a random width */
-            int64_t lo = rng_below(&r, 2) ? k : k + (int64_t)(rng_below(&r, 3)) - 1;
+            int64_t lo = k; /* a domain key, or a neighbour value between keys */
+            unsigned shift = (unsigned)rng_below(&r, 3);
+            if (shift == 1 && k > INT64_MIN) lo = k - 1;
+            if (shift == 2 && k < INT64_MAX) lo = k + 1;
             size_t j = (size_t)rng_below(&r, 400);
             size_t hi_i = i + j < DOMAIN ? i + j : DOMAIN - 1;
             int64_t hi = domain[hi_i];

@@ -1,0 +1,131 @@
+/* test_edge.c — edge cases of the public API, one check per documented behaviour.
+ *
+ * Covered: extreme keys and values (INT64_MIN, INT64_MAX, 0), duplicates (put twice -> REPLACED
+ * with the old value), deleting absent keys, empty maps, scans with empty ranges, lo > hi
+ * (BSKIP_EINVAL), cap 0, NULL arguments, invalid options, bskip_strerror for every code,
+ * adversarial insertion orders (ascending, descending, alternating ends) that stress the head
+ * nodes, overflow splits and tall shapes, followed by deletion of everything.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "test_util.h"
+
+static bskip *fresh(size_t node_bytes) {
+    bskip_options o = {.node_bytes = node_bytes};
+    bskip *m = NULL;
+    CHECK(bskip_new(&m, &o) == BSKIP_OK && m != NULL, "new(%zu)", node_bytes);
+    return m;
+}
+
+static void test_extremes(void) {
+    bskip *m = fresh(0);
+    const int64_t ks[] = {INT64_MIN, INT64_MAX, 0, -1, 1, INT64_MIN + 1, INT64_MAX - 1};
+    for (size_t i = 0; i < 7; i++) CHECK(bskip_put(m, ks[i], ks[(i + 1) % 7], NULL) == BSKIP_INSERTED, "put %zu", i);
+    for (size_t i = 0; i < 7; i++) {
+        int64_t v;
+        CHECK(bskip_get(m, ks[i], &v) == BSKIP_OK && v == ks[(i + 1) % 7], "get extreme %zu", i);
+    }
+    int64_t keys[16], vals[16];
+    int64_t n = bskip_scan(m, INT64_MIN, INT64_MAX, keys, vals, 16);
+    CHECK(n == 6, "scan [MIN, MAX) excludes MAX: got %" PRId64, n);
+    CHECK(keys[0] == INT64_MIN && keys[5] == INT64_MAX - 1, "scan order");
+    for (int64_t i = 1; i < n; i++) CHECK(keys[i - 1] < keys[i], "ascending");
+    CHECK(bskip_scan(m, INT64_MAX, INT64_MAX, keys, vals, 16) == 0, "empty range at MAX");
+    CHECK(bskip_scan(m, INT64_MIN, INT64_MIN, keys, vals, 16) == 0, "empty range at MIN");
+    CHECK(bskip_scan(m, INT64_MIN, INT64_MIN + 1, keys, vals, 16) == 1 && keys[0] == INT64_MIN, "[MIN, MIN+1)");
+    CHECK(bskip_scan(m, INT64_MAX - 1, INT64_MAX, keys, NULL, 16) == 1, "values may be NULL");
+    int64_t old;
+    CHECK(bskip_delete(m, INT64_MIN, &old) == BSKIP_OK && old == ks[1], "delete MIN");
+    CHECK(bskip_delete(m, INT64_MIN, &old) == BSKIP_NOT_FOUND, "delete MIN twice");
+    CHECK(bskip_get(m, INT64_MIN, NULL) == BSKIP_NOT_FOUND, "MIN gone");
+    CHECK(bskip_delete(m, INT64_MAX, NULL) == BSKIP_OK, "delete MAX (old_value NULL)");
+    CHECK(bskip_len(m) == 5, "len after deletes");
+    CHECK_VALID(m);
+    bskip_free(m);
+}
+
+static void test_duplicates_and_absent(void) {
+    bskip *m = fresh(256);
+    int64_t old = 12345, v;
+    CHECK(bskip_delete(m, 7, &old) == BSKIP_NOT_FOUND && old == 12345, "delete from empty leaves old_value");
+    CHECK(bskip_get(m, 7, &v) == BSKIP_NOT_FOUND, "get from empty");
+    CHECK(bskip_put(m, 7, 1, &old) == BSKIP_INSERTED && old == 12345, "insert leaves old_value");
+    CHECK(bskip_put(m, 7, 2, &old) == BSKIP_REPLACED && old == 1, "replace returns old");
+    CHECK(bskip_put(m, 7, 3, NULL) == BSKIP_REPLACED, "replace without old_value");
+    CHECK(bskip_get(m, 7, &v) == BSKIP_OK && v == 3, "value replaced");
+    CHECK(bskip_len(m) == 1, "duplicates do not grow len");
+    CHECK(bskip_delete(m, 8, NULL) == BSKIP_NOT_FOUND, "absent neighbour");
+    CHECK(bskip_delete(m, 6, NULL) == BSKIP_NOT_FOUND, "absent neighbour");
+    CHECK_VALID(m);
+    bskip_free(m);
+}
+
+static void test_invalid_arguments(void) {
+    bskip *m = fresh(0);
+    int64_t keys[4];
+    CHECK(bskip_scan(m, 5, 4, keys, NULL, 4) == BSKIP_EINVAL, "lo > hi");
+    CHECK(bskip_scan(m, INT64_MAX, INT64_MIN, keys, NULL, 4) == BSKIP_EINVAL, "MAX > MIN");
+    CHECK(bskip_scan(m, 0, 10, NULL, NULL, 4) == BSKIP_EINVAL, "NULL keys with cap");
+    CHECK(bskip_scan(m, 0, 10, NULL, NULL, 0) == 0, "cap 0");
+    CHECK(bskip_put(NULL, 1, 1, NULL) == BSKIP_EINVAL, "put NULL map");
+    CHECK(bskip_get(NULL, 1, NULL) == BSKIP_EINVAL, "get NULL map");
+    CHECK(bskip_delete(NULL, 1, NULL) == BSKIP_EINVAL, "delete NULL map");
+    CHECK(bskip_scan(NULL, 0, 1, keys, NULL, 1) == BSKIP_EINVAL, "scan NULL map");
+    CHECK(bskip_validate(NULL, NULL, 0) == BSKIP_EINVAL, "validate NULL");
+    CHECK(bskip_len(NULL) == 0, "len NULL");
+    CHECK(bskip_new(NULL, NULL) == BSKIP_EINVAL, "new NULL out");
+    bskip *b = (bskip *)&keys;
+    bskip_options o = {.node_bytes = 100};
+    CHECK(bskip_new(&b, &o) == BSKIP_EINVAL && b == NULL, "node too small");
+    o.node_bytes = 1u << 20;
+    CHECK(bskip_new(&b, &o) == BSKIP_EINVAL, "node too large");
+    bskip_options p1 = {.promote_prob = 1.0}, p2 = {.promote_prob = -0.5}, p3 = {.promote_prob = NAN};
+    CHECK(bskip_new(&b, &p1) == BSKIP_EINVAL, "p = 1");
+    CHECK(bskip_new(&b, &p2) == BSKIP_EINVAL, "p < 0");
+    CHECK(bskip_new(&b, &p3) == BSKIP_EINVAL, "p NaN");
+    bskip_free(NULL);
+    const int codes[] = {BSKIP_OK, BSKIP_INSERTED, BSKIP_REPLACED, BSKIP_NOT_FOUND, BSKIP_ENOMEM,
+                         BSKIP_EINVAL, BSKIP_ECORRUPT, BSKIP_ESYS, BSKIP_ENOTSUP};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        CHECK(strcmp(bskip_strerror(codes[i]), bskip_strerror(-999)) != 0, "strerror(%d)", codes[i]);
+    CHECK(bskip_validate(m, NULL, 0) == BSKIP_OK, "validate empty, no message buffer");
+    bskip_free(m);
+}
+
+/* Inserts n keys in `order`, checks, then deletes them in the same order. */
+static void test_order(const char *name, size_t node_bytes, int order, int64_t n) {
+    bskip *m = fresh(node_bytes);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t k = order == 0 ? i : order == 1 ? n - i : (i % 2 ? i : -i);
+        CHECK(bskip_put(m, k, -k, NULL) == BSKIP_INSERTED, "%s put %" PRId64, name, k);
+    }
+    CHECK_VALID(m);
+    CHECK(bskip_len(m) == (size_t)n, "%s len", name);
+    CHECK(bskip_height(m) < 20, "%s height %d stays logarithmic", name, bskip_height(m));
+    for (int64_t i = 0; i < n; i++) {
+        int64_t k = order == 0 ? i : order == 1 ? n - i : (i % 2 ? i : -i), v;
+        CHECK(bskip_get(m, k, &v) == BSKIP_OK && v == -k, "%s get", name);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        int64_t k = order == 0 ? i : order == 1 ? n - i : (i % 2 ? i : -i);
+        CHECK(bskip_delete(m, k, NULL) == BSKIP_OK, "%s delete %" PRId64, name, k);
+        if (i % 20011 == 0) CHECK_VALID(m);
+    }
+    CHECK(bskip_len(m) == 0, "%s empty", name);
+    CHECK_VALID(m);
+    bskip_free(m);
+}
+
+int main(void) {
+    test_extremes();
+    test_duplicates_and_absent();
+    test_invalid_arguments();
+    int64_t n = 100000 / test_scale();
+    test_order("ascending", 256, 0, n);
+    test_order("descending", 256, 1, n);
+    test_order("alternating", 0, 2, n);
+    test_order("ascending-default", 0, 0, n);
+    puts("test_edge: ok");
+    return 0;
+}
