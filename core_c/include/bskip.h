@@ -70,6 +70,26 @@ int bskip_delete(bskip *m, int64_t key, int64_t *old_value);
  * (lo > hi, or keys == NULL with cap > 0) or BSKIP_ENOMEM. lo == hi is the empty range. */
 int64_t bskip_scan(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *values, size_t cap);
 
+/* As bskip_scan, for the closed range [lo, hi] (lo <= hi): the only way to reach INT64_MAX. */
+int64_t bskip_scan_closed(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *values,
+                          size_t cap);
+
+/* The least key >= key (ceiling) or the greatest key <= key (floor), with its value; either out
+ * pointer may be NULL. Returns BSKIP_OK or BSKIP_NOT_FOUND. Linearizable. */
+int bskip_ceiling(bskip *m, int64_t key, int64_t *found_key, int64_t *value);
+int bskip_floor(bskip *m, int64_t key, int64_t *found_key, int64_t *value);
+
+/* Batch calls: one C call for n operations, applied in index order, each one linearizable on its
+ * own (a batch is not atomic). REQUIRES: the arrays hold n elements.
+ * put_many returns the number of new keys; on BSKIP_ENOMEM the pairs before *applied were
+ * applied and none after (applied may be NULL). get_many writes values[i] (or leaves it when the
+ * key is absent) and found[i] in {0, 1} (found may be NULL) and returns the number found.
+ * delete_many returns the number of keys removed. Negative results are errors. */
+int64_t bskip_put_many(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
+                       size_t *applied);
+int64_t bskip_get_many(bskip *m, const int64_t *keys, int64_t *values, uint8_t *found, size_t n);
+int64_t bskip_delete_many(bskip *m, const int64_t *keys, size_t n);
+
 /* The number of keys (exact on a quiescent map; a momentary value under concurrency). */
 size_t bskip_len(bskip *m);
 

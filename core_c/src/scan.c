@@ -68,9 +68,11 @@ static node *descend_to_level0(bskip *m, int64_t lo) {
     }
 }
 
-int64_t bskip_scan(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *values, size_t cap) {
+/* Keys in [lo, hi) (or [lo, hi] when `closed`), at most cap, as one snapshot. */
+static int64_t scan_range(bskip *m, int64_t lo, int64_t hi, bool closed, int64_t *keys,
+                          int64_t *values, size_t cap) {
     if (m == NULL || lo > hi || (keys == NULL && cap > 0)) return BSKIP_EINVAL;
-    if (lo == hi || cap == 0) return 0;
+    if ((lo == hi && !closed) || cap == 0) return 0;
     trace_op_event(1, TRACE_SCAN, lo);
     held_set held = {.count = 0, .capacity = HELD_ON_STACK};
     held.nodes = held.local;
@@ -81,12 +83,13 @@ int64_t bskip_scan(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *val
     for (;;) {
         const int64_t *k = node_keys(x);
         const slot *s = node_slots(m, x);
-        for (uint32_t i = node_lower(x, lo); i < x->n && k[i] < hi && count < cap; i++) {
+        for (uint32_t i = node_lower(x, lo); i < x->n && count < cap; i++) {
+            if (closed ? k[i] > hi : k[i] >= hi) break;
             keys[count] = k[i];
             if (values != NULL) values[count] = s[i].value;
             count++;
         }
-        if (count == cap || x->next == NULL || x->high >= hi) break;
+        if (count == cap || x->next == NULL || (closed ? x->high > hi : x->high >= hi)) break;
         node *nx = x->next;
         node_lock(nx, LOCK_R); /* order: right of every level-0 node held; none released (2PL) */
         rc = held_push(&held, nx);
@@ -99,4 +102,39 @@ int64_t bskip_scan(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *val
     held_release_all(&held); /* shrinking phase: the snapshot is taken */
     trace_op_event(0, TRACE_SCAN, lo);
     return rc == BSKIP_OK ? (int64_t)count : rc;
+}
+
+int64_t bskip_scan(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *values, size_t cap) {
+    return scan_range(m, lo, hi, false, keys, values, cap);
+}
+
+int64_t bskip_scan_closed(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *values,
+                          size_t cap) {
+    return scan_range(m, lo, hi, true, keys, values, cap);
+}
+
+int bskip_ceiling(bskip *m, int64_t key, int64_t *found_key, int64_t *value) {
+    int64_t k, v;
+    int64_t n = scan_range(m, key, INT64_MAX, true, &k, &v, 1);
+    if (n < 0) return (int)n;
+    if (n == 0) return BSKIP_NOT_FOUND;
+    if (found_key != NULL) *found_key = k;
+    if (value != NULL) *value = v;
+    return BSKIP_OK;
+}
+
+int bskip_floor(bskip *m, int64_t key, int64_t *found_key, int64_t *value) {
+    if (m == NULL) return BSKIP_EINVAL;
+    trace_op_event(1, TRACE_GET, key);
+    node *x = descend_to_level0(m, key); /* holds the greatest key <= key, if there is one */
+    uint32_t i = node_upper(x, key);
+    int rc = BSKIP_NOT_FOUND;
+    if (i > 0) {
+        if (found_key != NULL) *found_key = node_keys(x)[i - 1];
+        if (value != NULL) *value = node_slots(m, x)[i - 1].value;
+        rc = BSKIP_OK;
+    }
+    node_unlock(x, LOCK_R);
+    trace_op_event(0, TRACE_GET, key);
+    return rc;
 }

@@ -117,7 +117,34 @@ static void test_order(const char *name, size_t node_bytes, int order, int64_t n
     bskip_free(m);
 }
 
+static void test_closed_floor_ceiling_batch(void) {
+    bskip *m = fresh(256);
+    int64_t keys[8], vals[8], k, v;
+    CHECK(bskip_floor(m, 0, &k, &v) == BSKIP_NOT_FOUND, "floor of empty");
+    CHECK(bskip_ceiling(m, 0, &k, &v) == BSKIP_NOT_FOUND, "ceiling of empty");
+    CHECK(bskip_put(m, INT64_MAX, 9, NULL) == BSKIP_INSERTED, "put MAX");
+    CHECK(bskip_scan_closed(m, INT64_MAX, INT64_MAX, keys, vals, 8) == 1 && keys[0] == INT64_MAX && vals[0] == 9, "closed scan reaches MAX");
+    CHECK(bskip_scan_closed(m, 1, 0, keys, vals, 8) == BSKIP_EINVAL, "closed lo > hi");
+    CHECK(bskip_ceiling(m, INT64_MIN, &k, &v) == BSKIP_OK && k == INT64_MAX, "ceiling finds MAX");
+    CHECK(bskip_floor(m, INT64_MAX - 1, &k, &v) == BSKIP_NOT_FOUND, "floor below MAX");
+    CHECK(bskip_floor(m, INT64_MAX, &k, &v) == BSKIP_OK && k == INT64_MAX && v == 9, "floor at MAX");
+    const int64_t bk[5] = {5, 3, 5, INT64_MIN, 7}, bv[5] = {50, 30, 51, -1, 70};
+    size_t applied = 0;
+    CHECK(bskip_put_many(m, bk, bv, 5, &applied) == 4 && applied == 5, "put_many counts new keys");
+    uint8_t found[6];
+    const int64_t gk[6] = {5, 4, INT64_MIN, 7, 3, INT64_MAX};
+    int64_t gv[6] = {0};
+    CHECK(bskip_get_many(m, gk, gv, found, 6) == 5, "get_many hits");
+    CHECK(found[1] == 0 && gv[0] == 51 && gv[2] == -1 && gv[5] == 9, "get_many values");
+    CHECK(bskip_delete_many(m, gk, 6) == 5 && bskip_len(m) == 0, "delete_many");
+    CHECK(bskip_put_many(m, NULL, NULL, 0, NULL) == 0, "empty batch");
+    CHECK(bskip_put_many(m, NULL, bv, 1, NULL) == BSKIP_EINVAL, "batch NULL keys");
+    CHECK_VALID(m);
+    bskip_free(m);
+}
+
 int main(void) {
+    test_closed_floor_ceiling_batch();
     test_extremes();
     test_duplicates_and_absent();
     test_invalid_arguments();

@@ -10,6 +10,7 @@
  * Why a bug cannot hide: any operation whose effect or answer differs from a sequential map shows
  * up either in its own result or, for a structural slip, in the next validate.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "test_util.h"
@@ -85,6 +86,20 @@ static void run(const char *name, size_t node_bytes, double p, long ops, size_t 
             int rc = bskip_get(m, k, &got);
             CHECK(rc == (present[i] ? BSKIP_OK : BSKIP_NOT_FOUND), "%s op %ld get %" PRId64 " rc %d", name, op, k, rc);
             if (present[i]) CHECK(got == value_of[i], "%s op %ld get value", name, op);
+        } else if (kind < 95) {
+            /* floor / ceiling of a domain key or a neighbour value */
+            int64_t q = rng_below(&r, 2) || k == INT64_MAX ? k : k + 1, fk = 0, fv = 0;
+            size_t d = lower_index(q); /* first domain index >= q */
+            size_t c = d;
+            while (c < DOMAIN && (!present[c] || (c > 0 && domain[c] == domain[c - 1]))) c++;
+            int rc = bskip_ceiling(m, q, &fk, &fv);
+            CHECK(rc == (c < DOMAIN ? BSKIP_OK : BSKIP_NOT_FOUND), "%s op %ld ceiling rc", name, op);
+            if (c < DOMAIN) CHECK(fk == domain[c] && fv == value_of[c], "%s op %ld ceiling", name, op);
+            long f = (d < DOMAIN && domain[d] == q) ? (long)d : (long)d - 1; /* last index <= q */
+            while (f >= 0 && (!present[f] || (f > 0 && domain[f] == domain[f - 1]))) f--;
+            rc = bskip_floor(m, q, &fk, &fv);
+            CHECK(rc == (f >= 0 ? BSKIP_OK : BSKIP_NOT_FOUND), "%s op %ld floor rc", name, op);
+            if (f >= 0) CHECK(fk == domain[f] && fv == value_of[f], "%s op %ld floor", name, op);
         } else {
             /* lo: a domain key or a value between keys; hi: lo plus a random width */
             int64_t lo = k; /* a domain key, or a neighbour value between keys */
@@ -96,10 +111,11 @@ static void run(const char *name, size_t node_bytes, double p, long ops, size_t 
             int64_t hi = domain[hi_i];
             if (hi < lo) { int64_t t = lo; lo = hi; hi = t; }
             size_t cap = (size_t)rng_below(&r, SCAN_CAP + 1);
-            int64_t n = bskip_scan(m, lo, hi, keys, vals, cap);
+            bool closed = rng_below(&r, 4) == 0;
+            int64_t n = closed ? bskip_scan_closed(m, lo, hi, keys, vals, cap) : bskip_scan(m, lo, hi, keys, vals, cap);
             CHECK(n >= 0, "%s op %ld scan rc %" PRId64, name, op, n);
             size_t want = 0;
-            for (size_t d = lower_index(lo); d < DOMAIN && domain[d] < hi && want < cap; d++) {
+            for (size_t d = lower_index(lo); d < DOMAIN && (closed ? domain[d] <= hi : domain[d] < hi) && want < cap; d++) {
                 if (d > 0 && domain[d] == domain[d - 1]) continue;
                 if (!present[d]) continue;
                 CHECK((int64_t)want < n && keys[want] == domain[d] && vals[want] == value_of[d],
