@@ -59,6 +59,10 @@ void bskip_free(bskip *m);
  * (map unchanged) or BSKIP_EINVAL (m == NULL). */
 int bskip_put(bskip *m, int64_t key, int64_t value, int64_t *old_value);
 
+/* Inserts key -> value only if key is absent: returns BSKIP_INSERTED, or BSKIP_OK with the
+ * existing value written to *existing (when non-NULL) and the map unchanged; or an error. */
+int bskip_put_if_absent(bskip *m, int64_t key, int64_t value, int64_t *existing);
+
 /* Looks key up. Returns BSKIP_OK (value written when value != NULL) or BSKIP_NOT_FOUND. */
 int bskip_get(bskip *m, int64_t key, int64_t *value);
 

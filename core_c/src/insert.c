@@ -28,6 +28,7 @@
  * cap keys between two promoted keys has probability about e^-2. Deletes merge such nodes back
  * into their left neighbours when they fit (delete.c).
  *
+ * bskip_put_if_absent is the same pass with the replacement left out (it reads the value instead).
  * A put of an existing key replaces its value on level 0 and, if the new height is larger than the
  * key's old one, promotes it (the key then heads a node at every level below its new top); the
  * put is still a single pass.
@@ -77,7 +78,7 @@ static node *split_half(bskip *m, node *x) {
  * pointers: below its top the key heads every node it is in (invariant 2), so it sits at index 0.
  * The level-0 node is write-locked. Releases everything. */
 static int replace_down(bskip *m, node *x, enum lock_mode xm, uint32_t idx, int64_t value,
-                        int64_t *old_value) {
+                        int64_t *old_value, bool replace) {
     while (x->level > 0) {
         node *child = node_slots(m, x)[idx].child;
         enum lock_mode cm = child->level == 0 ? LOCK_W : xm;
@@ -89,9 +90,9 @@ static int replace_down(bskip *m, node *x, enum lock_mode xm, uint32_t idx, int6
     }
     slot *s = &node_slots(m, x)[idx];
     if (old_value != NULL) *old_value = s->value;
-    s->value = value;
+    if (replace) s->value = value;
     node_unlock(x, xm);
-    return BSKIP_REPLACED;
+    return replace ? BSKIP_REPLACED : BSKIP_OK;
 }
 
 /* Raises m->top to at least `level`; returns the level to start the descent from. */
@@ -107,7 +108,7 @@ static int raise_top(bskip *m, int level) {
 /* Levels >= h: read-lock coupling down to the write-locked node on level h-1 where the walk for
  * k's top entry starts. Returns it, or NULL after replacing the value of a taller existing k. */
 static node *descend_to_top(bskip *m, int h, int64_t key, int64_t value, int64_t *old_value,
-                            int *rc) {
+                            bool replace, int *rc) {
     int start = raise_top(m, h - 1);
     node *x = m->heads[start];
     enum lock_mode xm = start >= h ? LOCK_R : LOCK_W;
@@ -116,7 +117,7 @@ static node *descend_to_top(bskip *m, int h, int64_t key, int64_t value, int64_t
         x = walk_right(x, key, false, LOCK_R);
         uint32_t i = node_upper(x, key);
         if (i > 0 && node_keys(x)[i - 1] == key) {
-            *rc = replace_down(m, x, LOCK_R, i - 1, value, old_value);
+            *rc = replace_down(m, x, LOCK_R, i - 1, value, old_value, replace);
             return NULL;
         }
         node *child = node_child_before(m, x, i);
@@ -128,21 +129,22 @@ static node *descend_to_top(bskip *m, int h, int64_t key, int64_t value, int64_t
     return x;
 }
 
-int bskip_put(bskip *m, int64_t key, int64_t value, int64_t *old_value) {
+/* The single pass; `replace` false leaves an existing key's value as it is (put-if-absent). */
+static int put_impl(bskip *m, int64_t key, int64_t value, int64_t *old_value, bool replace) {
     if (m == NULL) return BSKIP_EINVAL;
     int h = draw_height(m);
     int rc = spare_reserve(m, 2 * h - 1);
     if (rc != BSKIP_OK) return rc;
     trace_op_event(1, TRACE_PUT, key);
 
-    node *x = descend_to_top(m, h, key, value, old_value, &rc);
+    node *x = descend_to_top(m, h, key, value, old_value, replace, &rc);
     if (x == NULL) goto done;
 
     /* Level h-1: place k's top entry. x is write-locked. */
     x = walk_right(x, key, false, LOCK_W);
     uint32_t i = node_upper(x, key);
     if (i > 0 && node_keys(x)[i - 1] == key) {
-        rc = replace_down(m, x, LOCK_W, i - 1, value, old_value);
+        rc = replace_down(m, x, LOCK_W, i - 1, value, old_value, replace);
         goto done;
     }
     node *other = NULL; /* the second half if x overflowed; released before descending */
@@ -186,7 +188,7 @@ int bskip_put(bskip *m, int64_t key, int64_t value, int64_t *old_value) {
             }
             node_slots(m, above)[above_idx].child = target;
             node_unlock(above, LOCK_W); /* k's down pointer is set */
-            rc = replace_down(m, target, LOCK_W, 0, value, old_value);
+            rc = replace_down(m, target, LOCK_W, 0, value, old_value, replace);
             goto done;
         }
         node *y = spare_take(m, x->level);
@@ -220,4 +222,12 @@ int bskip_put(bskip *m, int64_t key, int64_t value, int64_t *old_value) {
 done:
     trace_op_event(0, TRACE_PUT, key);
     return rc;
+}
+
+int bskip_put(bskip *m, int64_t key, int64_t value, int64_t *old_value) {
+    return put_impl(m, key, value, old_value, true);
+}
+
+int bskip_put_if_absent(bskip *m, int64_t key, int64_t value, int64_t *existing) {
+    return put_impl(m, key, value, existing, false);
 }

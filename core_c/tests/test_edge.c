@@ -55,6 +55,10 @@ static void test_duplicates_and_absent(void) {
     CHECK(bskip_put(m, 7, 3, NULL) == BSKIP_REPLACED, "replace without old_value");
     CHECK(bskip_get(m, 7, &v) == BSKIP_OK && v == 3, "value replaced");
     CHECK(bskip_len(m) == 1, "duplicates do not grow len");
+    CHECK(bskip_put_if_absent(m, 7, 99, &old) == BSKIP_OK && old == 3, "put_if_absent keeps existing");
+    CHECK(bskip_get(m, 7, &v) == BSKIP_OK && v == 3, "value kept");
+    CHECK(bskip_put_if_absent(m, 9, 99, &old) == BSKIP_INSERTED, "put_if_absent inserts");
+    CHECK(bskip_delete(m, 9, &old) == BSKIP_OK && old == 99, "inserted value");
     CHECK(bskip_delete(m, 8, NULL) == BSKIP_NOT_FOUND, "absent neighbour");
     CHECK(bskip_delete(m, 6, NULL) == BSKIP_NOT_FOUND, "absent neighbour");
     CHECK_VALID(m);
