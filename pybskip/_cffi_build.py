@@ -1,7 +1,8 @@
 """_cffi_build.py — cffi API-mode build of the core_c library into two extension modules.
 
 `pybskip._bskip_cffi` is the release build (what SkipMap uses). `pybskip._bskip_instrumented_cffi`
-is the same sources compiled with -DBSKIP_TRACE -DBSKIP_NOISE: lock tracing and schedule noise for
+is the same sources compiled with -DBSKIP_TRACE -DBSKIP_NOISE -DBSKIP_FAILALLOC: lock tracing,
+schedule noise and allocation-failure injection for
 the verification suite (`pybskip verify`, the concurrent tests). Both declare the same C API.
 cffi releases the GIL around every call into these modules, so C work runs in parallel.
 Invariant: the cdef below mirrors core_c/include/*.h; a mismatch fails the build (API mode
@@ -45,11 +46,13 @@ size_t bskip_node_capacity(const bskip *m);
 int bskip_height(bskip *m);
 size_t bskip_memory_bytes(bskip *m);
 
-enum { BSKIP_FEATURE_TRACE = 1, BSKIP_FEATURE_NOISE = 2 };
+enum { BSKIP_FEATURE_TRACE = 1, BSKIP_FEATURE_NOISE = 2, BSKIP_FEATURE_FAILALLOC = 4 };
 int bskip_testing_features(void);
 int bskip_trace_start(void);
 int64_t bskip_trace_stop(const char *path);
 int bskip_noise_set(int level);
+int bskip_failalloc_set(int64_t nth, int sticky);
+int64_t bskip_alloc_count(void);
 
 enum { BSKIP_OP_GET = 0, BSKIP_OP_PUT = 1, BSKIP_OP_DELETE = 2, BSKIP_OP_SCAN = 3 };
 typedef struct bskip_exec_op {
@@ -104,7 +107,8 @@ def _ffi(module: str, defines: list) -> FFI:
 
 
 ffi_release = _ffi("pybskip._bskip_cffi", [])
-ffi_instrumented = _ffi("pybskip._bskip_instrumented_cffi", ["-DBSKIP_TRACE", "-DBSKIP_NOISE"])
+ffi_instrumented = _ffi("pybskip._bskip_instrumented_cffi",
+                        ["-DBSKIP_TRACE", "-DBSKIP_NOISE", "-DBSKIP_FAILALLOC"])
 
 if __name__ == "__main__":
     ffi_release.compile(verbose=True)

@@ -1,7 +1,8 @@
 /* bskip_testing.h — test-only instrumentation of the pybskip core: lock traces and schedule noise.
  *
  * These functions exist in every build, but do something only in a build compiled with
- * -DBSKIP_TRACE (lock tracing) and/or -DBSKIP_NOISE (schedule noise); otherwise they return
+ * -DBSKIP_TRACE (lock tracing), -DBSKIP_NOISE (schedule noise) or -DBSKIP_FAILALLOC (allocation
+ * failure injection); otherwise they return
  * BSKIP_ENOTSUP. The release library is built without either: zero cost there.
  *
  * Trace format (JSON Lines, one event per line, ascending `seq`; spec/ checks it):
@@ -25,7 +26,7 @@
 extern "C" {
 #endif
 
-enum { BSKIP_FEATURE_TRACE = 1, BSKIP_FEATURE_NOISE = 2 };
+enum { BSKIP_FEATURE_TRACE = 1, BSKIP_FEATURE_NOISE = 2, BSKIP_FEATURE_FAILALLOC = 4 };
 
 /* Bit set of BSKIP_FEATURE_* compiled into this build. */
 int bskip_testing_features(void);
@@ -41,6 +42,12 @@ int64_t bskip_trace_stop(const char *path);
 /* Sets schedule noise: 0 = off; 1..10 = more frequent and longer random spins and yields at every
  * lock acquire and release. Returns BSKIP_OK, BSKIP_EINVAL or BSKIP_ENOTSUP. */
 int bskip_noise_set(int level);
+
+/* Out-of-memory injection (-DBSKIP_FAILALLOC builds): the nth allocation attempted from now
+ * (1-based) fails, and with sticky != 0 every later one too; nth <= 0 turns failures off.
+ * bskip_alloc_count returns the allocations attempted since the last bskip_failalloc_set. */
+int bskip_failalloc_set(int64_t nth, int sticky);
+int64_t bskip_alloc_count(void);
 
 #ifdef __cplusplus
 }

@@ -99,8 +99,8 @@ int bskip_exec_run(bskip *m, bskip_exec_op *ops, const size_t *offsets, size_t n
     if (scan_capacity > 0 && (scan_keys == NULL || scan_values == NULL)) return BSKIP_EINVAL;
     int rc = check_layout(ops, offsets, nthreads, scan_capacity);
     if (rc != BSKIP_OK) return rc;
-    exec_thread *ts = malloc(nthreads * sizeof *ts);
-    pthread_t *th = malloc(nthreads * sizeof *th);
+    exec_thread *ts = core_malloc(nthreads * sizeof *ts);
+    pthread_t *th = core_malloc(nthreads * sizeof *th);
     if (ts == NULL || th == NULL) {
         free(ts);
         free(th);

@@ -99,6 +99,11 @@ static inline node *node_child_before(const bskip *m, node *x, uint32_t i) {
     return i == 0 ? x->head_down : node_slots(m, x)[i - 1].child;
 }
 
+/* Heap allocation (alloc.c): fails on demand in -DBSKIP_FAILALLOC builds. Free with free(). */
+void *core_malloc(size_t bytes);
+void *core_calloc(size_t count, size_t size);
+void *core_aligned(size_t align, size_t bytes);
+
 /* Node memory (map.c). node_alloc initialises the lock and fields; node_free destroys them. */
 node *node_alloc(bskip *m, int level, bool is_head);
 void node_free(node *x);

@@ -27,11 +27,10 @@ int node_lock_init(node *x) {
 
 /* A block with an initialised lock and nothing else set. */
 static node *node_block_new(size_t bytes) {
-    void *p = NULL;
-    if (posix_memalign(&p, 64, bytes) != 0) return NULL;
-    node *x = p;
+    node *x = core_aligned(64, bytes);
+    if (x == NULL) return NULL;
     if (node_lock_init(x) != 0) {
-        free(p);
+        free(x);
         return NULL;
     }
     return x;
@@ -109,7 +108,7 @@ int spare_reserve(bskip *m, int count) {
     if (c == NULL) {
         pthread_once(&spare_once, spare_key_init);
         if (!spare_key_ok) return BSKIP_ESYS;
-        c = calloc(1, sizeof *c);
+        c = core_calloc(1, sizeof *c);
         if (c == NULL) return BSKIP_ENOMEM;
         if (pthread_setspecific(spare_key, c) != 0) {
             free(c);
@@ -184,7 +183,7 @@ int bskip_new(bskip **out, const bskip_options *opts) {
     double p = opts && opts->promote_prob != 0.0 ? opts->promote_prob : 2.0 / (double)cap;
     if (!(p > 0.0 && p < 1.0)) return BSKIP_EINVAL; /* also rejects NaN */
 
-    bskip *m = calloc(1, sizeof *m);
+    bskip *m = core_calloc(1, sizeof *m);
     if (m == NULL) return BSKIP_ENOMEM;
     m->cap = (uint32_t)cap;
     m->node_bytes = bytes;

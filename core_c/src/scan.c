@@ -37,7 +37,7 @@ typedef struct held_set {
 static int held_push(held_set *h, node *x) {
     if (h->count == h->capacity) {
         size_t cap = h->capacity * 2;
-        node **grown = malloc(cap * sizeof *grown);
+        node **grown = core_malloc(cap * sizeof *grown);
         if (grown == NULL) return BSKIP_ENOMEM;
         memcpy(grown, h->nodes, h->count * sizeof *grown);
         if (h->nodes != h->local) free(h->nodes);

@@ -179,5 +179,8 @@ int bskip_testing_features(void) {
 #ifdef BSKIP_NOISE
     f |= BSKIP_FEATURE_NOISE;
 #endif
+#ifdef BSKIP_FAILALLOC
+    f |= BSKIP_FEATURE_FAILALLOC;
+#endif
     return f;
 }
