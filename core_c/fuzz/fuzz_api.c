@@ -1,0 +1,294 @@
+/* fuzz_api.c — libFuzzer differential target for the core_c public API (single-threaded).
+ *
+ * The input decodes (input.h) to map options and then a sequence of operations: put, get,
+ * delete, put_if_absent, scan [lo, hi), scan_closed [lo, hi], floor, ceiling, put_many,
+ * get_many, delete_many, runs of puts/deletes over arithmetic key sequences (to grow many nodes and
+ * levels quickly), explicit validation, and "the next operation runs under the failing allocator"
+ * (builds with -DBSKIP_FAILALLOC). Keys are small (dense collisions), extreme (INT64_MIN/MAX and
+ * neighbours) or raw 64-bit.
+ *
+ * Oracle: after every operation its status and every output (values, found keys, scan contents,
+ * counts) equal those of refmodel.h, and bskip_len equals the model's size; every VALIDATE_EVERY
+ * operations, after every failed allocation and at the end, bskip_validate must pass and a full
+ * closed scan must equal the model. An operation that returns BSKIP_ENOMEM must leave the map
+ * equal to the model before it (put_many: exactly its first *applied pairs done). Any difference
+ * aborts with the operation's index and both answers, which libFuzzer records as a crash.
+ * AddressSanitizer/UBSan (and LeakSanitizer at exit of each input) watch the memory.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bskip.h"
+#include "bskip_testing.h"
+#include "input.h"
+#include "refmodel.h"
+
+#define VALIDATE_EVERY 16
+#define MAX_OPS 4096
+#define MAX_BATCH 32
+#define MAX_SCAN 600
+
+enum {
+    OP_PUT, OP_GET, OP_DELETE, OP_PUT_IF_ABSENT, OP_SCAN, OP_SCAN_CLOSED, OP_FLOOR, OP_CEILING,
+    OP_PUT_RUN, OP_DELETE_RUN, OP_PUT_MANY, OP_GET_MANY, OP_DELETE_MANY, OP_VALIDATE,
+    OP_FAIL_NEXT, OP_SCAN_NULLS, OP_COUNT
+};
+
+typedef struct state {
+    bskip *m;
+    refmap ref;
+    size_t opno;
+    int64_t scan_keys[MAX_SCAN + 1], scan_vals[MAX_SCAN + 1];
+} state;
+
+static void die(const state *s, const char *what, int64_t a, int64_t b, int64_t got, int64_t want) {
+    fprintf(stderr, "fuzz_api: op %zu %s(%" PRId64 ", %" PRId64 "): got %" PRId64
+            ", expected %" PRId64 " (model size %zu)\n", s->opno, what, a, b, got, want, s->ref.n);
+    abort();
+}
+
+static void expect(const state *s, const char *what, int64_t a, int64_t b, int64_t got,
+                   int64_t want) {
+    if (got != want) die(s, what, a, b, got, want);
+}
+
+/* The map's whole content equals the model, and every invariant holds. */
+static void check_all(state *s) {
+    char msg[256];
+    int rc = bskip_validate(s->m, msg, sizeof msg);
+    if (rc != BSKIP_OK) {
+        fprintf(stderr, "fuzz_api: op %zu: validate: %s\n", s->opno, msg);
+        abort();
+    }
+    expect(s, "len", 0, 0, (int64_t)bskip_len(s->m), (int64_t)s->ref.n);
+    size_t cap = s->ref.n + 1;
+    int64_t *k = malloc(cap * sizeof *k), *v = malloc(cap * sizeof *v);
+    if (k == NULL || v == NULL) abort();
+    int64_t n = bskip_scan_closed(s->m, INT64_MIN, INT64_MAX, k, v, cap);
+    expect(s, "full scan count", 0, 0, n, (int64_t)s->ref.n);
+    for (size_t i = 0; i < s->ref.n; i++) {
+        expect(s, "full scan key", (int64_t)i, 0, k[i], s->ref.keys[i]);
+        expect(s, "full scan value", k[i], 0, v[i], s->ref.vals[i]);
+    }
+    free(k);
+    free(v);
+}
+
+static int64_t value_for(const state *s, int64_t key) {
+    return key ^ (int64_t)((uint64_t)(s->opno + 1) * 0x9E3779B97F4A7C15ull);
+}
+
+static void do_put(state *s, int64_t key, int64_t val, bool if_absent) {
+    int64_t out = 0x7777, want_old = 0;
+    bool had = ref_get(&s->ref, key, &want_old);
+    int rc = if_absent ? bskip_put_if_absent(s->m, key, val, &out) : bskip_put(s->m, key, val, &out);
+    if (rc == BSKIP_ENOMEM) return; /* the caller checks that the map is unchanged */
+    if (!had) {
+        expect(s, if_absent ? "put_if_absent rc" : "put rc", key, val, rc, BSKIP_INSERTED);
+        ref_put(&s->ref, key, val);
+        return;
+    }
+    expect(s, if_absent ? "put_if_absent rc" : "put rc", key, val, rc,
+           if_absent ? BSKIP_OK : BSKIP_REPLACED);
+    expect(s, "put old value", key, val, out, want_old);
+    if (!if_absent) ref_put(&s->ref, key, val);
+}
+
+static void do_get(state *s, int64_t key) {
+    int64_t got = 0x7777, want = 0;
+    bool had = ref_get(&s->ref, key, &want);
+    int rc = bskip_get(s->m, key, &got);
+    expect(s, "get rc", key, 0, rc, had ? BSKIP_OK : BSKIP_NOT_FOUND);
+    if (had) expect(s, "get value", key, 0, got, want);
+}
+
+static void do_delete(state *s, int64_t key) {
+    int64_t got = 0x7777, want = 0;
+    bool had = ref_delete(&s->ref, key, &want);
+    int rc = bskip_delete(s->m, key, &got);
+    expect(s, "delete rc", key, 0, rc, had ? BSKIP_OK : BSKIP_NOT_FOUND);
+    if (had) expect(s, "delete old value", key, 0, got, want);
+}
+
+static void do_scan(state *s, int64_t lo, int64_t hi, size_t cap, bool closed, bool no_values) {
+    int64_t *vals = no_values ? NULL : s->scan_vals;
+    int64_t n = closed ? bskip_scan_closed(s->m, lo, hi, s->scan_keys, vals, cap)
+                       : bskip_scan(s->m, lo, hi, s->scan_keys, vals, cap);
+    if (n == BSKIP_ENOMEM) return;
+    if (lo > hi) {
+        expect(s, "scan of lo > hi", lo, hi, n, BSKIP_EINVAL);
+        return;
+    }
+    size_t first, count = ref_range(&s->ref, lo, hi, closed, &first);
+    if (count > cap) count = cap;
+    expect(s, closed ? "scan_closed count" : "scan count", lo, hi, n, (int64_t)count);
+    for (size_t i = 0; i < count; i++) {
+        expect(s, "scan key", lo, hi, s->scan_keys[i], s->ref.keys[first + i]);
+        if (!no_values) expect(s, "scan value", lo, hi, s->scan_vals[i], s->ref.vals[first + i]);
+    }
+}
+
+static void do_scan_nulls(state *s, int64_t lo, int64_t hi, uint8_t mode) {
+    /* keys == NULL is valid only with cap == 0; cap == 0 always returns 0 (or EINVAL). */
+    size_t cap = mode & 1;
+    int64_t n = (mode & 2) ? bskip_scan_closed(s->m, lo, hi, NULL, NULL, cap)
+                           : bskip_scan(s->m, lo, hi, NULL, NULL, cap);
+    expect(s, "scan with keys NULL", lo, hi, n, (lo > hi || cap > 0) ? BSKIP_EINVAL : 0);
+}
+
+static void do_floor_ceiling(state *s, int64_t key, bool floor) {
+    int64_t k = 0x7777, v = 0x7777;
+    int rc = floor ? bskip_floor(s->m, key, &k, &v) : bskip_ceiling(s->m, key, &k, &v);
+    if (rc == BSKIP_ENOMEM) return;
+    size_t i = ref_lower(&s->ref, key);
+    bool exact = i < s->ref.n && s->ref.keys[i] == key;
+    ptrdiff_t at = floor ? (exact ? (ptrdiff_t)i : (ptrdiff_t)i - 1) : (ptrdiff_t)i;
+    bool have = at >= 0 && (size_t)at < s->ref.n;
+    const char *what = floor ? "floor" : "ceiling";
+    expect(s, what, key, 0, rc, have ? BSKIP_OK : BSKIP_NOT_FOUND);
+    if (!have) return;
+    expect(s, what, key, 1, k, s->ref.keys[at]);
+    expect(s, what, key, 2, v, s->ref.vals[at]);
+}
+
+/* A run of `count` keys start, start+step, ... (wrapping in uint64), put or deleted one by one. */
+static void do_run(state *s, input *in, bool put) {
+    int64_t key = input_key(in);
+    unsigned count = input_u8(in) + 1u;
+    uint64_t step = (uint64_t)input_u8(in) + 1u;
+    if (input_u8(in) & 1) step = (uint64_t)0 - step; /* descending runs too */
+    for (unsigned i = 0; i < count; i++, key = (int64_t)((uint64_t)key + step)) {
+        if (put) do_put(s, key, value_for(s, key), false);
+        else do_delete(s, key);
+    }
+}
+
+static size_t read_batch(state *s, input *in, int64_t *keys, int64_t *vals) {
+    size_t n = input_u8(in) % (MAX_BATCH + 1);
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = input_key(in);
+        vals[i] = value_for(s, keys[i]) + (int64_t)i;
+    }
+    return n;
+}
+
+static void do_put_many(state *s, input *in) {
+    int64_t keys[MAX_BATCH], vals[MAX_BATCH];
+    size_t n = read_batch(s, in, keys, vals), applied = 12345;
+    int64_t rc = bskip_put_many(s->m, keys, vals, n, &applied);
+    size_t upto = rc == BSKIP_ENOMEM ? applied : n;
+    if (rc != BSKIP_ENOMEM) expect(s, "put_many applied", (int64_t)n, 0, (int64_t)applied, (int64_t)n);
+    if (upto > n) die(s, "put_many applied > n", (int64_t)n, 0, (int64_t)applied, (int64_t)n);
+    int64_t fresh = 0;
+    for (size_t i = 0; i < upto; i++) fresh += ref_put(&s->ref, keys[i], vals[i]);
+    if (rc != BSKIP_ENOMEM) expect(s, "put_many new keys", (int64_t)n, 0, rc, fresh);
+}
+
+static void do_get_many(state *s, input *in) {
+    int64_t keys[MAX_BATCH], vals[MAX_BATCH], got[MAX_BATCH];
+    uint8_t found[MAX_BATCH];
+    size_t n = read_batch(s, in, keys, vals);
+    for (size_t i = 0; i < n; i++) got[i] = 0x7777;
+    int64_t rc = bskip_get_many(s->m, keys, got, found, n), want_found = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t want = 0x7777;
+        bool had = ref_get(&s->ref, keys[i], &want);
+        want_found += had;
+        expect(s, "get_many found", keys[i], 0, found[i], had);
+        expect(s, "get_many value", keys[i], 0, got[i], want);
+    }
+    expect(s, "get_many count", (int64_t)n, 0, rc, want_found);
+}
+
+static void do_delete_many(state *s, input *in) {
+    int64_t keys[MAX_BATCH], vals[MAX_BATCH], old;
+    size_t n = read_batch(s, in, keys, vals);
+    int64_t rc = bskip_delete_many(s->m, keys, n), want = 0;
+    for (size_t i = 0; i < n; i++) want += ref_delete(&s->ref, keys[i], &old);
+    expect(s, "delete_many count", (int64_t)n, 0, rc, want);
+}
+
+static void run_op(state *s, input *in, unsigned op) {
+    int64_t a, b;
+    switch (op) {
+    case OP_PUT: a = input_key(in); do_put(s, a, value_for(s, a), false); break;
+    case OP_PUT_IF_ABSENT: a = input_key(in); do_put(s, a, value_for(s, a), true); break;
+    case OP_GET: do_get(s, input_key(in)); break;
+    case OP_DELETE: do_delete(s, input_key(in)); break;
+    case OP_SCAN:
+    case OP_SCAN_CLOSED: {
+        a = input_key(in);
+        b = input_key(in);
+        uint8_t c = input_u8(in);
+        size_t cap = c < 250 ? c : (size_t)MAX_SCAN;
+        do_scan(s, a, b, cap, op == OP_SCAN_CLOSED, (c & 7) == 3);
+        break;
+    }
+    case OP_SCAN_NULLS: a = input_key(in); b = input_key(in); do_scan_nulls(s, a, b, input_u8(in)); break;
+    case OP_FLOOR: do_floor_ceiling(s, input_key(in), true); break;
+    case OP_CEILING: do_floor_ceiling(s, input_key(in), false); break;
+    case OP_PUT_RUN: do_run(s, in, true); break;
+    case OP_DELETE_RUN: do_run(s, in, false); break;
+    case OP_PUT_MANY: do_put_many(s, in); break;
+    case OP_GET_MANY: do_get_many(s, in); break;
+    case OP_DELETE_MANY: do_delete_many(s, in); break;
+    case OP_VALIDATE: check_all(s); break;
+    default: break;
+    }
+}
+
+/* Runs one operation with its nth allocation failing; afterwards the map must still equal the
+ * model (which the op updated only for what it reports as done) and be valid. */
+static void run_op_failing(state *s, input *in, unsigned op, int64_t nth, int sticky) {
+    bskip_failalloc_set(nth, sticky);
+    run_op(s, in, op);
+    bskip_failalloc_set(0, 0);
+    check_all(s);
+}
+
+static const size_t node_sizes[8] = {256, 256, 272, 320, 512, 1024, 2048, 4096};
+static const double promote[4] = {0.0, 0.5, 0.25, 0.9};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    input in = {data, size, 0};
+    bskip_options o = {0};
+    uint8_t h0 = input_u8(&in), h1 = input_u8(&in);
+    o.node_bytes = node_sizes[h0 & 7];
+    o.promote_prob = promote[(h0 >> 3) & 3];
+    o.seed = h1;
+    bool can_fail = (bskip_testing_features() & BSKIP_FEATURE_FAILALLOC) != 0;
+
+    state *s = calloc(1, sizeof *s);
+    if (s == NULL) return 0;
+    if (can_fail && (h0 >> 5) == 7) { /* bskip_new itself under a failing allocation */
+        bskip_failalloc_set(1 + (h1 & 31), 0);
+        int rc = bskip_new(&s->m, &o);
+        bskip_failalloc_set(0, 0);
+        if (rc == BSKIP_ENOMEM && s->m != NULL) die(s, "bskip_new ENOMEM left *out set", 0, 0, 1, 0);
+        bskip_free(s->m);
+        s->m = NULL;
+    }
+    if (bskip_new(&s->m, &o) != BSKIP_OK) abort();
+    expect(s, "put(NULL map)", 0, 0, bskip_put(NULL, 1, 1, NULL), BSKIP_EINVAL);
+
+    for (s->opno = 0; !input_done(&in) && s->opno < MAX_OPS; s->opno++) {
+        unsigned op = input_u8(&in) % OP_COUNT;
+        if (op == OP_FAIL_NEXT) {
+            uint8_t f = input_u8(&in);
+            unsigned next = input_u8(&in) % OP_COUNT;
+            if (next == OP_FAIL_NEXT || next == OP_VALIDATE) continue;
+            if (can_fail) run_op_failing(s, &in, next, 1 + (f & 15), f >> 7);
+            else run_op(s, &in, next);
+        } else {
+            run_op(s, &in, op);
+        }
+        expect(s, "len", 0, 0, (int64_t)bskip_len(s->m), (int64_t)s->ref.n);
+        if (s->opno % VALIDATE_EVERY == VALIDATE_EVERY - 1) check_all(s);
+    }
+    check_all(s);
+    bskip_free(s->m);
+    ref_free(&s->ref);
+    free(s);
+    return 0;
+}
