@@ -1,23 +1,138 @@
 /* batch.c — batch calls: n point operations in one C call (the Python binding's fast path).
  *
- * Each element is an ordinary linearizable operation; the batch as a whole is not atomic. The
- * only error an element can meet is BSKIP_ENOMEM (put), after which the batch stops: the elements
- * before it were applied, none after, and *applied says how many — the map stays valid.
+ * put_many sorts the batch (stable LSD radix sort on the keys, skipping digits that all keys share;
+ * for duplicate keys the last pair wins, as if applied in index order) and inserts it in ascending
+ * runs: a run descends once and walks right along level 0 placing keys, until a key draws a
+ * height > 1 and takes the ordinary pass (insert.c, put_sorted_run). Already-sorted input is
+ * detected and not copied. When the sort buffers cannot be allocated the batch falls back to one
+ * bskip_put per pair, so sorting never turns into an out-of-memory error.
+ *
+ * Each element is an ordinary linearizable operation; the batch as a whole is not atomic, and the
+ * order in which different keys become visible is unspecified (ascending, in practice). The only
+ * error an element can meet is BSKIP_ENOMEM, after which the batch stops: *applied pairs (in the
+ * order applied) were written and the map stays valid.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "internal.h"
 
-int64_t bskip_put_many(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
-                       size_t *applied) {
-    if (applied != NULL) *applied = 0;
-    if (m == NULL || (n > 0 && (keys == NULL || values == NULL))) return BSKIP_EINVAL;
-    int64_t inserted = 0;
+#define SMALL_BATCH 64
+
+typedef struct kv { uint64_t key; int64_t value; } kv; /* key with the sign bit flipped */
+
+static uint64_t order_bits(int64_t k) { return (uint64_t)k ^ (UINT64_C(1) << 63); }
+
+/* Stable LSD radix sort of a[0..n) by key, 16 bits per pass; tmp has room for n. Returns the
+ * array holding the result (a or tmp). Passes whose digit is the same for all keys are skipped. */
+static kv *radix_sort(kv *a, kv *tmp, size_t n, size_t *counts /* 65536 */) {
+    uint64_t all_and = ~UINT64_C(0), all_or = 0;
+    for (size_t i = 0; i < n; i++) {
+        all_and &= a[i].key;
+        all_or |= a[i].key;
+    }
+    for (int shift = 0; shift < 64; shift += 16) {
+        if ((((all_and ^ all_or) >> shift) & 0xFFFF) == 0) continue; /* digit constant */
+        memset(counts, 0, 65536 * sizeof *counts);
+        for (size_t i = 0; i < n; i++) counts[(a[i].key >> shift) & 0xFFFF]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            size_t c = counts[d];
+            counts[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) tmp[counts[(a[i].key >> shift) & 0xFFFF]++] = a[i];
+        kv *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    return a;
+}
+
+/* Inserts strictly ascending keys with their values. */
+static int put_ascending(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
+                         size_t *applied, int64_t *inserted) {
+    size_t i = 0;
+    int h = 0; /* the height already drawn for keys[i], or 0 */
+    while (i < n) {
+        if (h == 0) h = draw_height(m);
+        if (h > 1) {
+            int rc = put_with_height(m, keys[i], values[i], NULL, true, h);
+            if (rc < 0) return rc;
+            *inserted += rc == BSKIP_INSERTED;
+            *applied = ++i;
+            h = 0;
+            continue;
+        }
+        size_t done;
+        int rc = put_sorted_run(m, keys + i, values + i, n - i, &done, &h, inserted);
+        if (rc < 0) return rc;
+        i += done;
+        *applied = i;
+    }
+    return BSKIP_OK;
+}
+
+static int put_one_by_one(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
+                          size_t *applied, int64_t *inserted) {
     for (size_t i = 0; i < n; i++) {
         int rc = bskip_put(m, keys[i], values[i], NULL);
         if (rc < 0) return rc;
-        inserted += rc == BSKIP_INSERTED;
-        if (applied != NULL) *applied = i + 1;
+        *inserted += rc == BSKIP_INSERTED;
+        *applied = i + 1;
     }
-    return inserted;
+    return BSKIP_OK;
+}
+
+static bool strictly_ascending(const int64_t *keys, size_t n) {
+    for (size_t i = 1; i < n; i++)
+        if (keys[i - 1] >= keys[i]) return false;
+    return true;
+}
+
+/* Sorts, dedupes (last pair wins) and inserts; returns BSKIP_ENOMEM only from an insertion. */
+static int put_sorted_copy(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
+                           size_t *applied, int64_t *inserted) {
+    kv *a = core_malloc(n * sizeof *a), *tmp = core_malloc(n * sizeof *tmp);
+    size_t *counts = core_malloc(65536 * sizeof *counts);
+    int64_t *sk = core_malloc(n * sizeof *sk), *sv = core_malloc(n * sizeof *sv);
+    int rc;
+    if (a == NULL || tmp == NULL || counts == NULL || sk == NULL || sv == NULL) {
+        rc = put_one_by_one(m, keys, values, n, applied, inserted);
+    } else {
+        for (size_t i = 0; i < n; i++) a[i] = (kv){order_bits(keys[i]), values[i]};
+        kv *s = radix_sort(a, tmp, n, counts);
+        size_t u = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (i + 1 < n && s[i + 1].key == s[i].key) continue; /* a later duplicate wins */
+            sk[u] = (int64_t)(s[i].key ^ (UINT64_C(1) << 63));
+            sv[u++] = s[i].value;
+        }
+        size_t done = 0;
+        rc = put_ascending(m, sk, sv, u, &done, inserted);
+        /* applied counts input pairs: all of them once the distinct keys are in */
+        *applied = rc == BSKIP_OK ? n : done;
+    }
+    free(a);
+    free(tmp);
+    free(counts);
+    free(sk);
+    free(sv);
+    return rc;
+}
+
+int64_t bskip_put_many(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
+                       size_t *applied) {
+    size_t ignored;
+    if (applied == NULL) applied = &ignored;
+    *applied = 0;
+    if (m == NULL || (n > 0 && (keys == NULL || values == NULL))) return BSKIP_EINVAL;
+    int64_t inserted = 0;
+    int rc;
+    if (n < SMALL_BATCH) rc = put_one_by_one(m, keys, values, n, applied, &inserted);
+    else if (strictly_ascending(keys, n)) rc = put_ascending(m, keys, values, n, applied, &inserted);
+    else rc = put_sorted_copy(m, keys, values, n, applied, &inserted);
+    return rc < 0 ? rc : inserted;
 }
 
 int64_t bskip_get_many(bskip *m, const int64_t *keys, int64_t *values, uint8_t *found, size_t n) {

@@ -36,6 +36,10 @@
  * Linearization point: the write to level 0 (the new key placed, or the value replaced), under the
  * write lock of the level-0 node that holds it.
  *
+ * put_sorted_run (the batch path, batch.c) inserts an ascending run of height-1 keys with one
+ * descent: it write-locks the level-0 node of the first key and walks right with write coupling,
+ * placing each key in turn, until a key draws a height > 1 (that key takes the ordinary pass).
+ *
  * Memory: the worst case of new nodes (one overflow at the top level, a split plus a possible
  * overflow of a full head at each level below) is reserved before the first lock (map.c), so the
  * pass never fails half way and BSKIP_ENOMEM leaves the map unchanged.
@@ -72,6 +76,35 @@ static node *split_half(bskip *m, node *x) {
     node_move_tail(m, x, x->n / 2, y, 0);
     link_after(x, y);
     return y;
+}
+
+/* Places key at index *i of x (write-locked), making room first when x is full: appending at the
+ * end of a full node starts a new node after x holding just the key (so ascending inserts fill
+ * nodes completely); any other position splits x in half. Returns the node that now holds the key,
+ * with *i its index there (never 0 in a new node but for the appended one); *other is the second
+ * node when one was created (write-locked, like the returned one), else NULL. */
+static node *place_key(bskip *m, node *x, uint32_t *i, int64_t key, node **other) {
+    *other = NULL;
+    if (x->n == m->cap && *i == x->n) {
+        node *y = spare_take(m, x->level);
+        node_keys(y)[0] = key;
+        y->n = 1;
+        link_after(x, y);
+        *other = x;
+        *i = 0;
+        return y;
+    }
+    if (x->n == m->cap) {
+        node *y = split_half(m, x);
+        *other = y;
+        if (*i > x->n) { /* the key belongs to the right half, never at its index 0 */
+            *i -= x->n;
+            *other = x;
+            x = y;
+        }
+    }
+    node_insert_at(m, x, *i, key);
+    return x;
 }
 
 /* Replaces the value of a key found at index idx of x (held in mode xm), following the key's down
@@ -129,10 +162,9 @@ static node *descend_to_top(bskip *m, int h, int64_t key, int64_t value, int64_t
     return x;
 }
 
-/* The single pass; `replace` false leaves an existing key's value as it is (put-if-absent). */
-static int put_impl(bskip *m, int64_t key, int64_t value, int64_t *old_value, bool replace) {
-    if (m == NULL) return BSKIP_EINVAL;
-    int h = draw_height(m);
+/* The single pass for height h; `replace` false leaves an existing key's value as it is
+ * (put-if-absent). */
+int put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_value, bool replace, int h) {
     int rc = spare_reserve(m, 2 * h - 1);
     if (rc != BSKIP_OK) return rc;
     trace_op_event(1, TRACE_PUT, key);
@@ -147,17 +179,8 @@ static int put_impl(bskip *m, int64_t key, int64_t value, int64_t *old_value, bo
         rc = replace_down(m, x, LOCK_W, i - 1, value, old_value, replace);
         goto done;
     }
-    node *other = NULL; /* the second half if x overflowed; released before descending */
-    if (x->n == m->cap) {
-        other = split_half(m, x);
-        if (i > x->n) { /* k belongs to the right half, never at its index 0 */
-            node *t = x;
-            x = other;
-            other = t;
-            i -= other->n;
-        }
-    }
-    node_insert_at(m, x, i, key);
+    node *other; /* the other node if x overflowed; released before descending */
+    x = place_key(m, x, &i, key, &other);
     if (x->level == 0) {
         node_slots(m, x)[i].value = value;
         atomic_fetch_add_explicit(&m->len, 1, memory_order_relaxed);
@@ -166,11 +189,17 @@ static int put_impl(bskip *m, int64_t key, int64_t value, int64_t *old_value, bo
         rc = BSKIP_INSERTED;
         goto done;
     }
-    if (other != NULL) node_unlock(other, LOCK_W);
     node *above = x;          /* holds k's entry whose down pointer is still unset; write-locked */
     uint32_t above_idx = i;
-    node *child = node_child_before(m, x, i); /* the entry before k, or the head's -inf */
+    node *pred = x;           /* the node holding the entry before k (or a head's -inf) */
+    uint32_t pred_i = i;
+    if (i == 0 && !x->is_head) { /* k starts a node appended after `other` */
+        pred = other;
+        pred_i = other->n;
+    }
+    node *child = node_child_before(m, pred, pred_i);
     node_lock(child, LOCK_W); /* order: one level down */
+    if (other != NULL) node_unlock(other, LOCK_W);
     x = child;                /* `above` stays held until k's down pointer is set */
 
     /* Levels below h-1: split at k. */
@@ -225,9 +254,51 @@ done:
 }
 
 int bskip_put(bskip *m, int64_t key, int64_t value, int64_t *old_value) {
-    return put_impl(m, key, value, old_value, true);
+    if (m == NULL) return BSKIP_EINVAL;
+    return put_with_height(m, key, value, old_value, true, draw_height(m));
 }
 
 int bskip_put_if_absent(bskip *m, int64_t key, int64_t value, int64_t *existing) {
-    return put_impl(m, key, value, existing, false);
+    if (m == NULL) return BSKIP_EINVAL;
+    return put_with_height(m, key, value, existing, false, draw_height(m));
+}
+
+int put_sorted_run(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
+                   size_t *done, int *next_height, int64_t *inserted) {
+    /* Every new node of the run receives at least cap/2 - 1 of its keys before the next one is
+     * needed (keys ascend), so this many keys never need more spares than are reserved. */
+    size_t max_keys = (size_t)(SPARE_MAX - 2) * (m->cap / 2 - 1);
+    if (n > max_keys) n = max_keys;
+    int rc = spare_reserve(m, (int)(2 + n / (m->cap / 2 - 1)));
+    *done = 0;
+    *next_height = 0;
+    if (rc != BSKIP_OK) return rc;
+    trace_op_event(1, TRACE_PUT, keys[0]);
+    node *x = descend_to_top(m, 1, keys[0], values[0], NULL, true, &rc);
+    size_t j = x == NULL ? 1 : 0; /* NULL: keys[0] was taller and already had its value replaced */
+    while (x != NULL) {
+        int64_t key = keys[j];
+        x = walk_right(x, key, false, LOCK_W);
+        uint32_t i = node_upper(x, key);
+        if (i > 0 && node_keys(x)[i - 1] == key) {
+            node_slots(m, x)[i - 1].value = values[j]; /* values live on level 0 only */
+        } else {
+            node *other;
+            x = place_key(m, x, &i, key, &other);
+            node_slots(m, x)[i].value = values[j];
+            atomic_fetch_add_explicit(&m->len, 1, memory_order_relaxed);
+            (*inserted)++;
+            if (other != NULL) node_unlock(other, LOCK_W);
+        }
+        if (++j == n) break;
+        int h = draw_height(m);
+        if (h > 1) { /* a promoted key takes the ordinary pass (it must split upper levels) */
+            *next_height = h;
+            break;
+        }
+    }
+    if (x != NULL) node_unlock(x, LOCK_W);
+    trace_op_event(0, TRACE_PUT, keys[0]);
+    *done = j;
+    return BSKIP_OK;
 }

@@ -108,8 +108,17 @@ void *core_aligned(size_t align, size_t bytes);
 node *node_alloc(bskip *m, int level, bool is_head);
 void node_free(node *x);
 
+/* Insertion entry points shared with batch.c (insert.c). put_sorted_run REQUIRES keys strictly
+ * ascending and n >= 1, and the first key's height already drawn as 1; it stops after *done keys,
+ * setting *next_height to the height drawn for keys[*done] when that one must take
+ * put_with_height instead (0 if it stopped for another reason). */
+int put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_value, bool replace, int h);
+int put_sorted_run(bskip *m, const int64_t *keys, const int64_t *values, size_t n, size_t *done,
+                   int *next_height, int64_t *inserted);
+
 /* Per-thread spare nodes so that an insert can reserve every node it may need before it takes a
  * lock (an insert never fails half way). */
+#define SPARE_MAX (2 * BSKIP_MAX_LEVELS + 2)
 int spare_reserve(bskip *m, int count);
 node *spare_take(bskip *m, int level);
 void spare_release_thread(void);

@@ -67,8 +67,6 @@ void node_move_tail(const bskip *m, node *x, uint32_t from, node *y, uint32_t at
 
 /* ---- per-thread spare nodes ------------------------------------------------------------- */
 
-#define SPARE_MAX (2 * BSKIP_MAX_LEVELS + 2)
-
 typedef struct spare_cache {
     size_t bytes;
     int count;

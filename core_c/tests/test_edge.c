@@ -147,7 +147,64 @@ static void test_closed_floor_ceiling_batch(void) {
     bskip_free(m);
 }
 
+/* Large batches take the sorted paths of put_many (radix sort, dedupe, ascending runs): compare
+ * them with the same pairs applied one by one to a reference, over mixed signs, extremes,
+ * duplicates (the last pair wins) and an already-ascending batch. */
+static void test_big_batches(size_t node_bytes) {
+    enum { SPAN = 3000, N = 20000 };
+    static int64_t ref_val[2 * SPAN + 1];
+    static unsigned char ref_has[2 * SPAN + 1];
+    static int64_t keys[N], vals[N];
+    memset(ref_has, 0, sizeof ref_has);
+    bskip *m = fresh(node_bytes);
+    rng r = {node_bytes};
+    for (int round = 0; round < 6; round++) {
+        size_t n = round == 5 ? 2 * SPAN + 1 : 500 + (size_t)rng_below(&r, N - 500);
+        int64_t want_new = 0;
+        for (size_t i = 0; i < n; i++) {
+            keys[i] = round == 5 ? (int64_t)i - SPAN : (int64_t)rng_below(&r, 2 * SPAN + 1) - SPAN;
+            vals[i] = (int64_t)rng_next(&r);
+            size_t d = (size_t)(keys[i] + SPAN);
+            want_new += !ref_has[d];
+            ref_has[d] = 1;
+            ref_val[d] = vals[i];
+        }
+        size_t applied = 0;
+        int64_t got_new = bskip_put_many(m, keys, vals, n, &applied);
+        CHECK(got_new == want_new && applied == n, "round %d: put_many new %" PRId64 " want %" PRId64, round, got_new, want_new);
+        CHECK_VALID(m);
+        for (int64_t k = -SPAN; k <= SPAN; k++) {
+            int64_t v;
+            int rc = bskip_get(m, k, &v);
+            CHECK(rc == (ref_has[k + SPAN] ? BSKIP_OK : BSKIP_NOT_FOUND), "round %d key %" PRId64, round, k);
+            if (rc == BSKIP_OK) CHECK(v == ref_val[k + SPAN], "round %d value of %" PRId64, round, k);
+        }
+        int64_t delete_keys[100];
+        for (int i = 0; i < 100; i++) delete_keys[i] = (int64_t)rng_below(&r, 2 * SPAN + 1) - SPAN;
+        int64_t want_del = 0;
+        for (int i = 0; i < 100; i++) {
+            size_t d = (size_t)(delete_keys[i] + SPAN);
+            want_del += ref_has[d];
+            ref_has[d] = 0;
+        }
+        CHECK(bskip_delete_many(m, delete_keys, 100) == want_del, "delete_many count");
+    }
+    int64_t ext_k[70], ext_v[70];
+    for (int i = 0; i < 70; i++) {
+        ext_k[i] = i % 2 ? INT64_MAX - i : INT64_MIN + i;
+        ext_v[i] = i;
+    }
+    CHECK(bskip_put_many(m, ext_k, ext_v, 70, NULL) == 70, "extremes batch");
+    int64_t v;
+    CHECK(bskip_get(m, INT64_MIN, &v) == BSKIP_OK && v == 0, "INT64_MIN via batch");
+    CHECK(bskip_get(m, INT64_MAX - 1, &v) == BSKIP_OK && v == 1, "INT64_MAX-1 via batch");
+    CHECK_VALID(m);
+    bskip_free(m);
+}
+
 int main(void) {
+    test_big_batches(256);
+    test_big_batches(0);
     test_closed_floor_ceiling_batch();
     test_extremes();
     test_duplicates_and_absent();
