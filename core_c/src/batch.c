@@ -1,6 +1,6 @@
 /* batch.c — batch calls: n point operations in one C call (the Python binding's fast path).
  *
- * put_many sorts the batch (stable LSD radix sort on the keys, skipping digits that all keys share;
+ * put_many sorts the batch (stable LSD radix sort on the keys, 11-bit digits, skipping digits that all keys share;
  * for duplicate keys the last pair wins, as if applied in index order) and inserts it in ascending
  * runs: a run descends once and walks right along level 0 placing keys, until a key draws a
  * height > 1 and takes the ordinary pass (insert.c, put_sorted_run). Already-sorted input is
@@ -23,25 +23,30 @@ typedef struct kv { uint64_t key; int64_t value; } kv; /* key with the sign bit 
 
 static uint64_t order_bits(int64_t k) { return (uint64_t)k ^ (UINT64_C(1) << 63); }
 
-/* Stable LSD radix sort of a[0..n) by key, 16 bits per pass; tmp has room for n. Returns the
- * array holding the result (a or tmp). Passes whose digit is the same for all keys are skipped. */
-static kv *radix_sort(kv *a, kv *tmp, size_t n, size_t *counts /* 65536 */) {
+#define RADIX_BITS 11
+#define RADIX_SIZE (1u << RADIX_BITS)
+#define RADIX_MASK (RADIX_SIZE - 1)
+
+/* Stable LSD radix sort of a[0..n) by key, 11 bits per pass (the counts stay in L1/L2 and the
+ * scatter has 2048 destinations); tmp has room for n. Returns the array holding the result (a or
+ * tmp). Passes whose digit is the same for all keys are skipped. */
+static kv *radix_sort(kv *a, kv *tmp, size_t n, size_t *counts /* RADIX_SIZE */) {
     uint64_t all_and = ~UINT64_C(0), all_or = 0;
     for (size_t i = 0; i < n; i++) {
         all_and &= a[i].key;
         all_or |= a[i].key;
     }
-    for (int shift = 0; shift < 64; shift += 16) {
-        if ((((all_and ^ all_or) >> shift) & 0xFFFF) == 0) continue; /* digit constant */
-        memset(counts, 0, 65536 * sizeof *counts);
-        for (size_t i = 0; i < n; i++) counts[(a[i].key >> shift) & 0xFFFF]++;
+    for (int shift = 0; shift < 64; shift += RADIX_BITS) {
+        if ((((all_and ^ all_or) >> shift) & RADIX_MASK) == 0) continue; /* digit constant */
+        memset(counts, 0, RADIX_SIZE * sizeof *counts);
+        for (size_t i = 0; i < n; i++) counts[(a[i].key >> shift) & RADIX_MASK]++;
         size_t sum = 0;
-        for (size_t d = 0; d < 65536; d++) {
+        for (size_t d = 0; d < RADIX_SIZE; d++) {
             size_t c = counts[d];
             counts[d] = sum;
             sum += c;
         }
-        for (size_t i = 0; i < n; i++) tmp[counts[(a[i].key >> shift) & 0xFFFF]++] = a[i];
+        for (size_t i = 0; i < n; i++) tmp[counts[(a[i].key >> shift) & RADIX_MASK]++] = a[i];
         kv *t = a;
         a = tmp;
         tmp = t;
@@ -94,14 +99,15 @@ static bool strictly_ascending(const int64_t *keys, size_t n) {
 static int put_sorted_copy(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
                            size_t *applied, int64_t *inserted) {
     kv *a = core_malloc(n * sizeof *a), *tmp = core_malloc(n * sizeof *tmp);
-    size_t *counts = core_malloc(65536 * sizeof *counts);
-    int64_t *sk = core_malloc(n * sizeof *sk), *sv = core_malloc(n * sizeof *sv);
+    size_t *counts = core_malloc(RADIX_SIZE * sizeof *counts);
     int rc;
-    if (a == NULL || tmp == NULL || counts == NULL || sk == NULL || sv == NULL) {
+    if (a == NULL || tmp == NULL || counts == NULL) {
         rc = put_one_by_one(m, keys, values, n, applied, inserted);
     } else {
         for (size_t i = 0; i < n; i++) a[i] = (kv){order_bits(keys[i]), values[i]};
         kv *s = radix_sort(a, tmp, n, counts);
+        /* the array the sort did not end in holds the deduplicated keys, then their values */
+        int64_t *sk = (int64_t *)(s == a ? tmp : a), *sv = sk + n;
         size_t u = 0;
         for (size_t i = 0; i < n; i++) {
             if (i + 1 < n && s[i + 1].key == s[i].key) continue; /* a later duplicate wins */
@@ -116,8 +122,6 @@ static int put_sorted_copy(bskip *m, const int64_t *keys, const int64_t *values,
     free(a);
     free(tmp);
     free(counts);
-    free(sk);
-    free(sv);
     return rc;
 }
 
