@@ -24,9 +24,11 @@
  * Overflow scheme (a full node that gets a key without a promotion): the node is split in half
  * and the right half is linked only through `next`, with no parent entry (as the artifact does).
  * Searches stay correct because every level is walked right by fences; the cost is at most one
- * extra right step per such parentless node, and they are rare: with p = 2/cap a run of more than
- * cap keys between two promoted keys has probability about e^-2. Deletes merge such nodes back
- * into their left neighbours when they fit (delete.c).
+ * extra right step per such parentless node. With the default p = 1/(2 cap) a run between two
+ * promoted keys averages two nodes, so a search walks about one parentless node per level; that
+ * buys nodes about twice as full as p = 2/cap would leave them (README, "Design"), at no measured
+ * cost in lookup time. Deletes merge such nodes back into their left neighbours when they fit
+ * (delete.c).
  *
  * bskip_put_if_absent is the same pass with the replacement left out (it reads the value instead).
  * A put of an existing key replaces its value on level 0 and, if the new height is larger than the
