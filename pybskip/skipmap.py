@@ -284,9 +284,12 @@ class SkipMap(MutableMapping):
             limit = _check_int("limit", limit)
             if limit < 0:
                 raise ValueError("scan: limit must be >= 0, got %d" % limit)
-            return self._snapshot(lo_, hi_, limit)
+        # The buffer is sized by the map, not by the limit (which may be huge); a snapshot that
+        # filled its buffer below the limit may have missed keys: retry with a larger one.
         cap = max(16, len(self) + 16)
-        while True:  # a snapshot that filled its buffer may have missed keys: retry larger
+        while True:
+            if limit is not None and cap >= limit:
+                return self._snapshot(lo_, hi_, limit)
             items = self._snapshot(lo_, hi_, cap)
             if len(items) < cap:
                 return items

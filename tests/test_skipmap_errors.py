@@ -131,6 +131,7 @@ def test_options_and_scan_arguments():
     with pytest.raises(TypeError, match="pairs"):
         m.update([1, 2])
     assert m.scan(3, 3) == [] and dict(m.items()) == {1: 1}
+    assert m.scan(limit=2**62) == [(1, 1)]  # a huge limit does not size the buffer
 
 
 def test_repr_and_equality():
