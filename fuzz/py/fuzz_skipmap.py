@@ -36,10 +36,6 @@ else:
     from pybskip import SkipMap
 
 DOCUMENTED = (TypeError, OverflowError, KeyError, ValueError, IndexError)
-# Known, reported bug (fuzz/py/repro/skipmap_scan_huge_limit.py): scan(limit=N) allocates N-element
-# buffers up front, so a huge limit raises MemoryError. While it is open the target clamps limits
-# to 2**24 so that the fuzzer looks for other bugs; set FUZZ_SKIPMAP_STRICT=1 to stop clamping.
-KNOWN_SCAN_LIMIT_BUG = os.environ.get("FUZZ_SKIPMAP_STRICT") != "1"
 MAX_OPS = 64
 VALIDATE_EVERY = 8
 
@@ -118,8 +114,6 @@ def call(m: SkipMap, ref: Dict[int, int], r: ByteReader, op: int) -> None:
         agree("popitem", got, want)
     elif op == 13:
         b, c = r.value(), (r.value() if r.u8() & 1 else None)
-        if KNOWN_SCAN_LIMIT_BUG and isinstance(c, int) and c > 2 ** 24:
-            c = 2 ** 24  # see KNOWN_SCAN_LIMIT_BUG
         lo, hi = (None if r.u8() & 1 else a), (None if r.u8() & 1 else b)
         got = m.scan(lo, hi, c) if c is not None else m.scan(lo, hi)
         lo_ = INT64_MIN if lo is None else lo

@@ -5,7 +5,7 @@ documented exceptions) instead of returning the map's few items.
 Found by fuzz/py/fuzz_skipmap.py (input: skipmap_scan_huge_limit.bin, replay with
 `python fuzz/py/fuzz_skipmap.py --replay fuzz/py/repro/skipmap_scan_huge_limit.bin`).
 Expected: [(1, 2)]. Observed (pybskip at the time of writing): MemoryError from ffi.new in
-SkipMap._snapshot. Exit status 1 while the bug is present, 0 once fixed.
+SkipMap._snapshot. Exit status 1 while the bug is present, 0 once fixed (fixed in 10c1c48).
 """
 import sys
 
