@@ -1,0 +1,20 @@
+"""pybskip.checkers — a Porcupine-style linearizability checker with a C engine.
+
+    from pybskip.checkers import History, Operation, check
+    h = History([Operation(0, {"f": "put", "key": 1, "value": 5}, None, 0, 10),
+                 Operation(1, {"f": "get", "key": 1}, 5, 2, 12)])
+    r = check(h, "sortedmap")
+    r.verdict               # "ok" | "illegal" | "unknown"
+    print(r.describe())     # verdict + minimal counterexample as a per-client timeline
+    r.to_html("cx.html")    # self-contained visualisation
+
+Built-in models (run inside the C engine): register, cas-register, kv, sortedmap; subclass Model
+for your own. Histories load from JSON Lines (our format, see README.md here), Porcupine's
+key-value logs and Jepsen etcd logs: History.load(path). CLI: python -m pybskip.checkers check FILE.
+"""
+from .check import Result, check
+from .history import History, HistoryFormatError, Operation
+from .models import BUILTIN, UNKNOWN, Model, ModelInputError, get_model
+
+__all__ = ["check", "Result", "History", "Operation", "HistoryFormatError", "Model", "UNKNOWN",
+           "ModelInputError", "BUILTIN", "get_model"]

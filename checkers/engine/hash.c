@@ -1,0 +1,36 @@
+/* hash.c — the engine's hash functions: a 64-bit mixer and a byte-string hash.
+ *
+ * Invariant: both are pure functions of their input (no seed, no state), so every store and the
+ * memo table agree on hashes within and across calls. Collisions are always resolved by an exact
+ * comparison of the hashed content; a weak hash can only cost time, never correctness.
+ */
+#include <string.h>
+
+#include "lc.h"
+
+uint64_t lc_mix64(uint64_t x)
+{
+    /* splitmix64's finaliser: a bijection with full avalanche. */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+uint64_t lc_hash_bytes(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8); /* unaligned-safe load */
+        h = lc_mix64(h ^ w);
+        p += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w |= (uint64_t)p[i] << (8 * i);
+    return lc_mix64(h ^ w ^ 0xa5a5a5a5a5a5a5a5ULL);
+}

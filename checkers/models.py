@@ -1,0 +1,306 @@
+"""models.py — sequential specifications the checker checks histories against.
+
+A `Model` (as in Porcupine: a bundle of pure functions) has:
+  init()                       -> the initial state
+  step(state, input, output)   -> (ok, new_state): ok is False when `output` is impossible for
+                                  `input` in `state`. For a pending operation `output` is UNKNOWN
+                                  and the step must accept any output (but still apply the effect).
+  key(state)                   -> a hashable stand-in for the state (default: the state itself);
+                                  equal keys must mean equal states (it is the memo's equality)
+  partition(operations)        -> independent sub-histories (P-compositionality); default: one
+  describe_operation(op)       -> short text for reports;  describe_state(state) -> text
+Subclass Model for your own object; `check` then runs the same C search, calling your step
+through ctypes (slower than the built-ins, same results and API).
+
+Built-in models (state and steps run inside the C engine; their Python steps below are the same
+specification, used to show states in reports and as the tests' oracle):
+  register      {"f": "read"} -> value|None, {"f": "write", "value": v}
+  cas-register  + {"f": "cas", "from": a, "to": b} -> True|False; the register starts as None
+  kv            {"f": "get"|"put"|"append"|"delete", "key": k, "value": s}; values are strings
+                (ints are compared as their decimal text); a missing key reads as "" (as in
+                Porcupine); partitioned by key
+  sortedmap     int64 keys and values: get k -> value|None; put k v -> previous|None; delete k ->
+                removed|None; scan lo hi [limit] -> [[k, v], ...] (keys in [lo, hi), ascending,
+                the first `limit`); not partitioned: scans span keys
+"""
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from ._cengine import Encoded
+from .history import Operation
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+"""The output passed to Model.step for a pending operation: any output is acceptable."""
+
+
+class ModelInputError(ValueError):
+    """An operation does not fit the model (unknown function, missing or mistyped field)."""
+
+
+class Model:
+    """Base class of sequential models; see the module doc. Subclass and override."""
+
+    name = "custom"
+    builtin: Optional[int] = None  # C model id for built-ins
+
+    def init(self) -> Any:
+        raise NotImplementedError
+
+    def step(self, state: Any, input: Any, output: Any) -> Tuple[bool, Any]:
+        raise NotImplementedError
+
+    def key(self, state: Any) -> Any:
+        return state
+
+    def partition(self, operations: Sequence[Operation]) -> List[List[Operation]]:
+        return [list(operations)]
+
+    def describe_operation(self, op: Operation) -> str:
+        args = ", ".join("%s=%r" % kv for kv in op.input.items() if kv[0] != "f")
+        out = "?" if op.pending else repr(op.output)
+        return "%s(%s) -> %s" % (op.f, args, out)
+
+    def describe_state(self, state: Any) -> str:
+        return repr(state)
+
+    def __repr__(self) -> str:
+        return "<model %s>" % self.name
+
+
+def _field(op: Operation, name: str) -> Any:
+    try:
+        return op.input[name]
+    except KeyError:
+        raise ModelInputError("operation %r lacks field %r" % (dict(op.input), name)) from None
+
+
+def _int64(op: Operation, name: str, value: Any = None) -> int:
+    v = _field(op, name) if value is None else value
+    if not isinstance(v, int) or isinstance(v, bool) or not -(2**63) <= v < 2**63:
+        raise ModelInputError("operation %r: %s must be an int64, got %r" % (dict(op.input), name, v))
+    return v
+
+
+class Register(Model):
+    """A read/write register starting as None."""
+
+    name, builtin = "register", 0
+    FUNCS = ("read", "write")
+
+    def init(self) -> Any:
+        return None
+
+    def step(self, state, input, output):
+        f = input["f"]
+        if f == "read":
+            return (output is UNKNOWN or output == state), state
+        if f == "write":
+            return True, input["value"]
+        raise ModelInputError("%s model: unknown function %r" % (self.name, f))
+
+    def encode(self, ops: Sequence[Operation], enc: Encoded, times: Dict[Any, int]) -> None:
+        ids: Dict[Any, int] = {}
+
+        def vid(v: Any) -> int:
+            return ids.setdefault(_hashable(v), len(ids))
+
+        for i, op in enumerate(ops):
+            c = enc.ops[i]
+            _common(c, op, times)
+            f = op.f
+            if f not in self.FUNCS:
+                raise ModelInputError("%s model: unknown function %r in %r" % (self.name, f, dict(op.input)))
+            if f == "read":
+                c.kind = 0
+                if c.out_known:
+                    c.out[0] = 0 if op.output is None else vid(op.output)
+                    c.out[1] = op.output is not None
+            elif f == "write":
+                c.kind, c.inp[0] = 1, vid(_field(op, "value"))
+            else:
+                c.kind = 2
+                c.inp[0], c.inp[1] = vid(_field(op, "from")), vid(_field(op, "to"))
+                if c.out_known:
+                    c.out[0] = 1 if op.output else 0
+
+
+class CasRegister(Register):
+    """A register with compare-and-set, starting as None (Jepsen's etcd test)."""
+
+    name, builtin = "cas-register", 1
+    FUNCS = ("read", "write", "cas")
+
+    def step(self, state, input, output):
+        if input["f"] == "cas":
+            match = state is not None and state == input["from"]
+            if output is not UNKNOWN and bool(output) != match:
+                return False, state
+            return True, (input["to"] if match else state)
+        return super().step(state, input, output)
+
+
+class KV(Model):
+    """A string key-value store (Porcupine's kv): get/put/append/delete, partitioned by key."""
+
+    name, builtin = "kv", 2
+
+    def init(self) -> Any:
+        return ()
+
+    def key(self, state: Any) -> Any:
+        return state
+
+    def step(self, state, input, output):
+        d = dict(state)
+        k, f = input["key"], input["f"]
+        cur = d.get(k, "")
+        if f == "get":
+            return (output is UNKNOWN or _text(output) == cur), state
+        if f == "put":
+            d[k] = _text(input["value"])
+        elif f == "append":
+            d[k] = cur + _text(input["value"])
+        elif f == "delete":
+            d.pop(k, None)
+        else:
+            raise ModelInputError("kv model: unknown function %r" % f)
+        return True, tuple(sorted((kk, v) for kk, v in d.items() if v != ""))
+
+    def partition(self, operations: Sequence[Operation]) -> List[List[Operation]]:
+        groups: Dict[Any, List[Operation]] = defaultdict(list)
+        for op in operations:
+            groups[_hashable(_field(op, "key"))].append(op)
+        return list(groups.values())
+
+    def describe_state(self, state: Any) -> str:
+        return "{%s}" % ", ".join("%r: %r" % kv for kv in state)
+
+    def encode(self, ops: Sequence[Operation], enc: Encoded, times: Dict[Any, int]) -> None:
+        keys: Dict[Any, int] = {}
+        for i, op in enumerate(ops):
+            c = enc.ops[i]
+            _common(c, op, times)
+            f = op.f
+            c.inp[0] = keys.setdefault(_hashable(_field(op, "key")), len(keys))
+            if f == "get":
+                c.kind = 0
+                if c.out_known:
+                    c.out[0], c.out[1] = enc.add_string(_text(op.output))
+            elif f in ("put", "append"):
+                c.kind = 1 if f == "put" else 2
+                c.inp[1], c.inp[2] = enc.add_string(_text(_field(op, "value")))
+            elif f == "delete":
+                c.kind = 3
+            else:
+                raise ModelInputError("kv model: unknown function %r in %r" % (f, dict(op.input)))
+
+
+class SortedMap(Model):
+    """An int64 -> int64 sorted map with atomic range scans (what pybskip.SkipMap promises)."""
+
+    name, builtin = "sortedmap", 3
+    NO_LIMIT = 2**62
+
+    def init(self) -> Any:
+        return ()
+
+    def step(self, state, input, output):
+        keys = [k for k, _ in state]
+        f, k = input["f"], input.get("key")
+        if f == "scan":
+            lo, hi = input["lo"], input["hi"]
+            limit = input.get("limit")
+            i = bisect.bisect_left(keys, lo)
+            want = [tuple(p) for p in state[i:] if p[0] < hi]
+            if limit is not None:
+                want = want[:limit]
+            ok = output is UNKNOWN or [tuple(p) for p in output] == want
+            return ok, state
+        i = bisect.bisect_left(keys, k)
+        has = i < len(keys) and keys[i] == k
+        cur = state[i][1] if has else None
+        ok = output is UNKNOWN or output == cur
+        if f == "get":
+            return ok, state
+        if f == "put":
+            new = state[:i] + ((k, input["value"]),) + state[i + has:]
+            return ok, new
+        if f == "delete":
+            return ok, state[:i] + state[i + has:]
+        raise ModelInputError("sortedmap model: unknown function %r" % f)
+
+    def describe_state(self, state: Any) -> str:
+        return "{%s}" % ", ".join("%d: %d" % kv for kv in state)
+
+    def encode(self, ops: Sequence[Operation], enc: Encoded, times: Dict[Any, int]) -> None:
+        side = enc.side
+        for i, op in enumerate(ops):
+            c = enc.ops[i]
+            _common(c, op, times)
+            f = op.f
+            if f == "scan":
+                c.kind = 3
+                c.inp[0], c.inp[1] = _int64(op, "lo"), _int64(op, "hi")
+                limit = op.input.get("limit")
+                c.inp[2] = self.NO_LIMIT if limit is None else _int64(op, "limit", limit)
+                if c.out_known:
+                    c.out_off, c.out_len = len(side), len(op.output)
+                    for pair in op.output:
+                        side.append(pair[0])
+                        side.append(pair[1])
+                continue
+            c.inp[0] = _int64(op, "key")
+            if f == "get":
+                c.kind = 0
+            elif f == "put":
+                c.kind, c.inp[1] = 1, _int64(op, "value")
+            elif f == "delete":
+                c.kind = 2
+            else:
+                raise ModelInputError("sortedmap model: unknown function %r in %r" % (f, dict(op.input)))
+            if c.out_known:
+                c.out[0] = 0 if op.output is None else op.output
+                c.out[1] = op.output is not None
+
+
+def _common(c: Any, op: Operation, times: Dict[Any, int]) -> None:
+    c.call = times[op.call]
+    c.client = 0
+    if op.ret is None:
+        c.ret, c.out_known = 2**63 - 1, 0
+    else:
+        c.ret, c.out_known = times[op.ret], 1
+
+
+def _text(v: Any) -> str:
+    return "" if v is None else v if isinstance(v, str) else str(v)
+
+
+def _hashable(v: Any) -> Any:
+    if isinstance(v, list):
+        return tuple(_hashable(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((k, _hashable(x)) for k, x in v.items()))
+    return v
+
+
+BUILTIN = {m.name: m for m in (Register(), CasRegister(), KV(), SortedMap())}
+
+
+def get_model(model: Any) -> Model:
+    """A Model instance from a Model or the name of a built-in one."""
+    if isinstance(model, Model):
+        return model
+    try:
+        return BUILTIN[model]
+    except KeyError:
+        raise ValueError("unknown model %r (built-in: %s)" % (model, ", ".join(BUILTIN))) from None
