@@ -16,9 +16,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
-from ._cengine import Encoded, Illegal, rank_times, run_builtin, run_python_model
+from . import _cengine as C
+from ._cengine import Encoded, Illegal, encode_times, run_builtin, run_python_model
 from .history import History, Operation
-from .models import UNKNOWN, Model, get_model
+from .models import UNKNOWN, Model, ModelInputError, get_model
 
 
 @dataclass
@@ -53,15 +54,25 @@ class Result:
 
 def _engine_check(ops: Sequence[Operation], model: Model, timeout: Optional[float]
                   ) -> Tuple[str, List[int], int]:
-    times = rank_times([op.call for op in ops] + [op.ret for op in ops if op.ret is not None])
-    enc = Encoded(len(ops))
+    """One engine call: (verdict, longest partial linearization as indices into ops, steps)."""
+    enc = Encoded()
+    t = encode_times(ops)
     if model.builtin is not None:
-        model.encode(ops, enc, times)  # type: ignore[attr-defined]
-        return run_builtin(model.builtin, enc, timeout)
-    for i, op in enumerate(ops):
-        c = enc.ops[i]
-        c.call = times[op.call]
-        c.ret = 2**63 - 1 if op.ret is None else times[op.ret]
+        try:
+            model.encode(ops, enc, t)  # type: ignore[attr-defined]
+            return run_builtin(model.builtin, enc, timeout)
+        except (TypeError, OverflowError, KeyError, IndexError) as exc:
+            validate = getattr(model, "validate", None)
+            if validate is not None:
+                validate(ops)  # raises ModelInputError naming the operation
+            raise ModelInputError("%s model: malformed operation (%s: %s)"
+                                  % (model.name, type(exc).__name__, exc)) from None
+    w = enc.ops
+    for op in ops:
+        pending = op.ret is None
+        w.extend((0, t(op.call), 0 if pending else t(op.ret), 0, C.PENDING if pending else 0,
+                  0, 0, 0, 0, 0))
+    enc.n = len(ops)
 
     def step(state: Any, index: int) -> Any:
         op = ops[index]

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from . import _cengine as C
 from ._cengine import Encoded
 from .history import Operation
 
@@ -107,30 +108,31 @@ class Register(Model):
             return True, input["value"]
         raise ModelInputError("%s model: unknown function %r" % (self.name, f))
 
-    def encode(self, ops: Sequence[Operation], enc: Encoded, times: Dict[Any, int]) -> None:
+    def encode(self, ops: Sequence[Operation], enc: Encoded, t: Callable[[Any], int]) -> None:
+        """Appends the lc.h encoding of `ops` to `enc`: values become ids, None is 0. O(n)."""
         ids: Dict[Any, int] = {}
 
         def vid(v: Any) -> int:
-            return ids.setdefault(_hashable(v), len(ids))
+            return 0 if v is None else ids.setdefault(_hashable(v), len(ids) + 1)
 
-        for i, op in enumerate(ops):
-            c = enc.ops[i]
-            _common(c, op, times)
+        w = enc.ops
+        for op in ops:
             f = op.f
             if f not in self.FUNCS:
                 raise ModelInputError("%s model: unknown function %r in %r" % (self.name, f, dict(op.input)))
+            pending = op.ret is None
+            a = b = out = 0
             if f == "read":
-                c.kind = 0
-                if c.out_known:
-                    c.out[0] = 0 if op.output is None else vid(op.output)
-                    c.out[1] = op.output is not None
+                kind = C.GET
+                out = 0 if pending else vid(op.output)
             elif f == "write":
-                c.kind, c.inp[0] = 1, vid(_field(op, "value"))
+                kind, a = C.PUT, vid(_field(op, "value"))
             else:
-                c.kind = 2
-                c.inp[0], c.inp[1] = vid(_field(op, "from")), vid(_field(op, "to"))
-                if c.out_known:
-                    c.out[0] = 1 if op.output else 0
+                kind, a, b = C.CAS, vid(_field(op, "from")), vid(_field(op, "to"))
+                out = 1 if (not pending and op.output) else 0
+            w.extend((0, t(op.call), 0 if pending else t(op.ret), kind, C.PENDING if pending else 0,
+                      a, b, 0, out, 0))
+        enc.n += len(ops)
 
 
 class CasRegister(Register):
@@ -141,7 +143,7 @@ class CasRegister(Register):
 
     def step(self, state, input, output):
         if input["f"] == "cas":
-            match = state is not None and state == input["from"]
+            match = state == input["from"]
             if output is not UNKNOWN and bool(output) != match:
                 return False, state
             return True, (input["to"] if match else state)
@@ -184,31 +186,39 @@ class KV(Model):
     def describe_state(self, state: Any) -> str:
         return "{%s}" % ", ".join("%r: %r" % kv for kv in state)
 
-    def encode(self, ops: Sequence[Operation], enc: Encoded, times: Dict[Any, int]) -> None:
+    def encode(self, ops: Sequence[Operation], enc: Encoded, t: Callable[[Any], int]) -> None:
+        """Appends the lc.h encoding: keys become ids; a value is the atom of its text ("" -> 0,
+        the absent value, so a missing key reads as ""). O(total text length)."""
         keys: Dict[Any, int] = {}
-        for i, op in enumerate(ops):
-            c = enc.ops[i]
-            _common(c, op, times)
+
+        def atom(v: Any) -> int:
+            text = _text(v)
+            return enc.atom(b"s" + text.encode("utf-8", "surrogatepass")) if text else 0
+
+        w = enc.ops
+        for op in ops:
             f = op.f
-            c.inp[0] = keys.setdefault(_hashable(_field(op, "key")), len(keys))
+            pending = op.ret is None
+            k = keys.setdefault(_hashable(_field(op, "key")), len(keys) + 1)
+            b = out = 0
             if f == "get":
-                c.kind = 0
-                if c.out_known:
-                    c.out[0], c.out[1] = enc.add_string(_text(op.output))
-            elif f in ("put", "append"):
-                c.kind = 1 if f == "put" else 2
-                c.inp[1], c.inp[2] = enc.add_string(_text(_field(op, "value")))
+                kind = C.GET
+                out = 0 if pending else atom(op.output)
+            elif f == "put" or f == "append":
+                kind, b = (C.PUT if f == "put" else C.APPEND), atom(_field(op, "value"))
             elif f == "delete":
-                c.kind = 3
+                kind = C.DELETE
             else:
                 raise ModelInputError("kv model: unknown function %r in %r" % (f, dict(op.input)))
+            w.extend((0, t(op.call), 0 if pending else t(op.ret), kind, C.PENDING if pending else 0,
+                      k, b, 0, out, 0))
+        enc.n += len(ops)
 
 
 class SortedMap(Model):
     """An int64 -> int64 sorted map with atomic range scans (what pybskip.SkipMap promises)."""
 
     name, builtin = "sortedmap", 3
-    NO_LIMIT = 2**62
 
     def init(self) -> Any:
         return ()
@@ -241,44 +251,62 @@ class SortedMap(Model):
     def describe_state(self, state: Any) -> str:
         return "{%s}" % ", ".join("%d: %d" % kv for kv in state)
 
-    def encode(self, ops: Sequence[Operation], enc: Encoded, times: Dict[Any, int]) -> None:
-        side = enc.side
-        for i, op in enumerate(ops):
-            c = enc.ops[i]
-            _common(c, op, times)
+    def encode(self, ops: Sequence[Operation], enc: Encoded, t: Callable[[Any], int]) -> None:
+        """Appends the lc.h encoding: keys and values as they are (int64), None as a flag, scan
+        results as pairs in enc.aux. O(n + total scan output). This is the hot path of the
+        concurrent test suite: no per-field validation here; a wrong type or an out-of-range int
+        fails when the words are packed (check() then finds the culprit with validate())."""
+        w, aux = enc.ops, enc.aux
+        for op in ops:
+            inp = op.input
+            f = inp["f"]
+            pending = op.ret is None
+            ret = 0 if pending else t(op.ret)
+            if f == "scan":
+                limit = inp.get("limit")
+                if pending:
+                    off = n = 0
+                else:
+                    off, n = len(aux), len(op.output)
+                    for pair in op.output:
+                        aux.extend(pair)
+                        if len(pair) != 2:
+                            raise ModelInputError("sortedmap: scan output items must be (key, value) "
+                                                  "pairs, got %r in %r" % (pair, op))
+                w.extend((0, t(op.call), ret, C.SCAN, C.PENDING if pending else 0, inp["lo"],
+                          inp["hi"], -1 if limit is None else limit, off, n))
+                continue
+            out = op.output
+            flags = C.PENDING if pending else (C.OUT_NONE if out is None else 0)
+            if f == "put":
+                w.extend((0, t(op.call), ret, C.PUT, flags, inp["key"], inp["value"], 0,
+                          0 if out is None else out, 0))
+            elif f == "get" or f == "delete":
+                w.extend((0, t(op.call), ret, C.GET if f == "get" else C.DELETE, flags, inp["key"],
+                          0, 0, 0 if out is None else out, 0))
+            else:
+                raise ModelInputError("sortedmap model: unknown function %r in %r" % (f, dict(inp)))
+        enc.n += len(ops)
+
+    def validate(self, ops: Sequence[Operation]) -> None:
+        """Raises ModelInputError naming the first operation that is not a well-typed sortedmap
+        operation (int64 keys, values, bounds, limit >= 0 or None). O(n)."""
+        for op in ops:
             f = op.f
             if f == "scan":
-                c.kind = 3
-                c.inp[0], c.inp[1] = _int64(op, "lo"), _int64(op, "hi")
+                _int64(op, "lo"), _int64(op, "hi")
                 limit = op.input.get("limit")
-                c.inp[2] = self.NO_LIMIT if limit is None else _int64(op, "limit", limit)
-                if c.out_known:
-                    c.out_off, c.out_len = len(side), len(op.output)
-                    for pair in op.output:
-                        side.append(pair[0])
-                        side.append(pair[1])
+                if limit is not None and _int64(op, "limit", limit) < 0:
+                    raise ModelInputError("operation %r: limit must be >= 0 or None" % (dict(op.input),))
+                if not op.pending:
+                    for pair in op.output or ():
+                        _int64(op, "output key", pair[0]), _int64(op, "output value", pair[1])
                 continue
-            c.inp[0] = _int64(op, "key")
-            if f == "get":
-                c.kind = 0
-            elif f == "put":
-                c.kind, c.inp[1] = 1, _int64(op, "value")
-            elif f == "delete":
-                c.kind = 2
-            else:
-                raise ModelInputError("sortedmap model: unknown function %r in %r" % (f, dict(op.input)))
-            if c.out_known:
-                c.out[0] = 0 if op.output is None else op.output
-                c.out[1] = op.output is not None
-
-
-def _common(c: Any, op: Operation, times: Dict[Any, int]) -> None:
-    c.call = times[op.call]
-    c.client = 0
-    if op.ret is None:
-        c.ret, c.out_known = 2**63 - 1, 0
-    else:
-        c.ret, c.out_known = times[op.ret], 1
+            _int64(op, "key")
+            if f == "put":
+                _int64(op, "value")
+            if not op.pending and op.output is not None:
+                _int64(op, "output", op.output)
 
 
 def _text(v: Any) -> str:

@@ -1,265 +1,362 @@
-/* search.c — ck_check: the Wing–Gong/Lowe linearizability search with memoisation.
+/* search.c — the Wing–Gong search with Lowe's memoisation (as in Porcupine), iterative.
  *
- * Correctness argument. A history is linearizable iff its operations can be ordered so that
- * (i) the order respects real time — an operation that returned before another was called comes
- * first — and (ii) replaying them in that order through the sequential model reproduces every
- * recorded output. The search walks the call/return entries in time order (calls before returns
- * at equal times: intervals are closed, so operations that touch at a single instant are
- * concurrent). At any point the candidates for the next linearized operation are exactly the calls
- * that precede the first remaining return entry: any of them could take effect before the
- * operation of that return completes, and no other can without violating (i). Linearizing one
- * ("lifting" its call and return out of the list) is tried only if the model accepts its output;
- * reaching a return entry whose operation was not linearized means the current prefix cannot be
- * extended, so the search backtracks. Every order satisfying (i) is reachable this way, so
- * exhausting the search proves non-linearizability, and reaching an empty list exhibits a
- * linearization. Memoisation is sound because the future of the search depends only on the set of
- * linearized operations (which fixes the remaining list) and the model state: a configuration
- * seen before has already been fully explored (or is being explored on the current path, which a
- * revisit could only repeat). Pending operations (no return) get their return entry at the end
- * with an unknown output: linearizing one at the very end is the same as it never taking effect,
- * since nothing observes the state afterwards.
+ * Correctness argument.
+ * A history is linearizable iff its operations can be totally ordered so that (a) the order
+ * respects real time — if op x returned before op y was called, x comes first — and (b) applying
+ * the ops in that order from the model's initial state, every step is legal (each completed op's
+ * output is what the model produces). Pending ops may be placed anywhere after their call, or
+ * left out.
  *
- * Invariants: the stack holds exactly the lifted entries, in order; `linearized` has exactly
- * their bits set and `zob` is the XOR of their Zobrist codes; every configuration in the memo
- * table was entered at most once.
+ * 1. Entries. Each op contributes a call entry and, unless pending, a return entry. Entries are
+ *    sorted by time, a call before a return at equal times (closed intervals: an op that returns
+ *    at t overlaps one that is called at t, so either may go first). They form a doubly linked
+ *    list behind a sentinel head.
+ * 2. Candidates. An op may be linearized next iff its call entry precedes, in the list of
+ *    not-yet-linearized entries, every remaining return entry: otherwise some unlinearized op y
+ *    returned before it was called and y would have to come first. So scanning the list from the
+ *    head, the candidates are exactly the call entries met before the first return entry.
+ * 3. Search. At a candidate whose step is legal we "lift" it (unlink its call and return
+ *    entries), push (entry, previous state), and restart from the head. Reaching a return entry
+ *    means no remaining candidate extends the current prefix: we pop the last choice, relink it
+ *    and continue with the entry after it. This enumerates every real-time-respecting legal
+ *    prefix in depth-first order; lifting and relinking are O(1) and exact because relinking
+ *    happens in LIFO order (each unlinked entry's prev/next still name its old neighbours).
+ * 4. Success. When every completed op is linearized the prefix is a witness: the remaining ops
+ *    are pending; leaving them out is allowed (equivalently, they take effect after everything).
+ *    With no completed op left there is no return entry left, so the scan cannot run off the end
+ *    of the list before success is detected.
+ * 5. Memoisation (Lowe). The future of the search from a node depends only on (set of linearized
+ *    ops, model state): the candidate structure is a function of the set, the legality of steps a
+ *    function of the state. So a configuration already explored can be skipped — it failed then,
+ *    or we would have stopped. The memo stores each (bitset, state) reached; its hash combines a
+ *    Zobrist hash of the set (xor of one random word per op, updated in O(1)) with the state id;
+ *    a probe compares hash, state and every bitset word (exact equality; a collision costs time,
+ *    never a wrong skip). States are canonical ids (lc.h (1)), so equal states compare equal.
+ * 6. Failure. Popping with an empty stack means every legal real-time-respecting prefix has been
+ *    explored without success: not linearizable.
+ * 7. Timeout and resources. The clock is read every 1024 iterations; on expiry, or when memory
+ *    runs out, we return UNKNOWN or an error, never ok/illegal — so a verdict is never wrong.
+ * 8. No recursion: the stack is an explicit array of n entries; depth never exceeds n.
+ * In sum: (1) candidates = call entries before the first return entry; (2) DFS over legal
+ * candidates with O(1) lift/unlift; (3) success = all completed ops linearized; (4) memo on
+ * (set, canonical state) with exact comparison; (5) timeout/OOM -> unknown, never a verdict.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _POSIX_C_SOURCE 199309L
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "engine.h"
+#include "lc.h"
 
-typedef struct entry {
+struct entry {
     int64_t time;
-    int32_t id;
-    int32_t is_call;
-    struct entry *prev, *next, *match;
-} entry;
+    int32_t op;
+    int32_t is_ret;
+};
 
-typedef struct frame {
-    entry *e;
-    int64_t state;
-} frame;
-
-/* memo table: open addressing over slots holding an index into the bitset arena */
-typedef struct memo {
-    size_t words;         /* uint64 words per bitset */
-    uint64_t *bits;       /* arena: count * words */
-    int64_t *states;
-    uint64_t *hashes;
-    size_t count, capacity;
-    int64_t *slots;       /* -1 empty, else index */
-    size_t nslots;
-} memo;
-
-static uint64_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    return x ^ (x >> 33);
+static int cmp_entry(const void *pa, const void *pb)
+{
+    const struct entry *a = pa, *b = pb;
+    if (a->time != b->time)
+        return a->time < b->time ? -1 : 1;
+    if (a->is_ret != b->is_ret)
+        return a->is_ret - b->is_ret; /* call first at equal times: closed intervals */
+    return (a->op > b->op) - (a->op < b->op);
 }
 
-static int memo_grow_slots(memo *t) {
-    size_t ns = t->nslots ? t->nslots * 2 : 1024;
-    int64_t *slots = malloc(ns * sizeof *slots);
-    if (slots == NULL) return -1;
-    for (size_t i = 0; i < ns; i++) slots[i] = -1;
-    for (size_t i = 0; i < t->count; i++) {
-        size_t s = t->hashes[i] & (ns - 1);
-        while (slots[s] >= 0) s = (s + 1) & (ns - 1);
-        slots[s] = (int64_t)i;
+/* The memo: a set of (bitset, state). Entries live in `words` (nw words each) and `states`. */
+struct memo {
+    size_t nw, n, cap, tcap;
+    uint64_t *words, *hashes;
+    int64_t *states;
+    uint32_t *table; /* entry index + 1, 0 = empty; load <= 1/2 */
+};
+
+static int memo_grow_table(struct memo *mm)
+{
+    size_t ncap = mm->tcap * 2;
+    uint32_t *nt = calloc(ncap, sizeof *nt);
+    if (!nt)
+        return LC_ENOMEM;
+    for (size_t e = 0; e < mm->n; e++) {
+        size_t i = mm->hashes[e] & (ncap - 1);
+        while (nt[i])
+            i = (i + 1) & (ncap - 1);
+        nt[i] = (uint32_t)(e + 1);
     }
-    free(t->slots);
-    t->slots = slots;
-    t->nslots = ns;
+    free(mm->table);
+    mm->table = nt;
+    mm->tcap = ncap;
     return 0;
 }
 
-/* Inserts (bits, state) if absent. Returns 1 inserted, 0 present, -1 out of memory. */
-static int memo_insert(memo *t, const uint64_t *bits, int64_t state, uint64_t hash) {
-    if ((t->count + 1) * 2 > t->nslots && memo_grow_slots(t) != 0) return -1;
-    size_t s = hash & (t->nslots - 1);
-    while (t->slots[s] >= 0) {
-        size_t i = (size_t)t->slots[s];
-        if (t->hashes[i] == hash && t->states[i] == state &&
-            memcmp(t->bits + i * t->words, bits, t->words * sizeof *bits) == 0)
-            return 0;
-        s = (s + 1) & (t->nslots - 1);
+/* 1 if (bits, state) was already present, 0 if it was inserted now, < 0 on error. */
+static int memo_add(struct memo *mm, const uint64_t *bits, int64_t state, uint64_t zob)
+{
+    uint64_t h = lc_mix64(zob ^ lc_mix64((uint64_t)state + 0x51ed27ULL));
+    size_t i = h & (mm->tcap - 1);
+    for (; mm->table[i]; i = (i + 1) & (mm->tcap - 1)) {
+        size_t e = mm->table[i] - 1;
+        if (mm->hashes[e] == h && mm->states[e] == state &&
+            memcmp(mm->words + e * mm->nw, bits, mm->nw * sizeof *bits) == 0)
+            return 1;
     }
-    if (t->count == t->capacity) {
-        size_t cap = t->capacity ? t->capacity * 2 : 1024;
-        uint64_t *nb = realloc(t->bits, cap * t->words * sizeof *nb);
-        if (nb == NULL) return -1;
-        t->bits = nb;
-        int64_t *st = realloc(t->states, cap * sizeof *st);
-        if (st == NULL) return -1;
-        t->states = st;
-        uint64_t *hs = realloc(t->hashes, cap * sizeof *hs);
-        if (hs == NULL) return -1;
-        t->hashes = hs;
-        t->capacity = cap;
+    if (mm->n >= UINT32_MAX - 1)
+        return LC_ETOOBIG;
+    if (mm->n == mm->cap) {
+        size_t ncap = mm->cap * 2;
+        uint64_t *nwds = realloc(mm->words, ncap * mm->nw * sizeof *nwds);
+        if (!nwds)
+            return LC_ENOMEM;
+        mm->words = nwds;
+        uint64_t *nh = realloc(mm->hashes, ncap * sizeof *nh);
+        if (!nh)
+            return LC_ENOMEM;
+        mm->hashes = nh;
+        int64_t *ns = realloc(mm->states, ncap * sizeof *ns);
+        if (!ns)
+            return LC_ENOMEM;
+        mm->states = ns;
+        mm->cap = ncap;
     }
-    memcpy(t->bits + t->count * t->words, bits, t->words * sizeof *bits);
-    t->states[t->count] = state;
-    t->hashes[t->count] = hash;
-    t->slots[s] = (int64_t)t->count++;
-    return 1;
+    memcpy(mm->words + mm->n * mm->nw, bits, mm->nw * sizeof *bits);
+    mm->hashes[mm->n] = h;
+    mm->states[mm->n] = state;
+    mm->table[i] = (uint32_t)(mm->n + 1);
+    mm->n++;
+    if (2 * mm->n > mm->tcap)
+        return memo_grow_table(mm);
+    return 0;
 }
 
-static void memo_free(memo *t) {
-    free(t->bits);
-    free(t->states);
-    free(t->hashes);
-    free(t->slots);
-}
-
-static int by_time(const void *a, const void *b) {
-    const entry *x = a, *y = b;
-    if (x->time != y->time) return x->time < y->time ? -1 : 1;
-    if (x->is_call != y->is_call) return x->is_call ? -1 : 1; /* closed intervals */
-    return (x->id > y->id) - (x->id < y->id);
-}
-
-static void lift(entry *e) {
-    e->prev->next = e->next;
-    e->next->prev = e->prev; /* a call is always followed by at least its return */
-    entry *m = e->match;
-    m->prev->next = m->next;
-    if (m->next != NULL) m->next->prev = m->prev;
-}
-
-static void unlift(entry *e) {
-    entry *m = e->match;
-    m->prev->next = m;
-    if (m->next != NULL) m->next->prev = m;
-    e->prev->next = e;
-    e->next->prev = e;
-}
-
-static double seconds_now(void) {
+static double now_s(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-int ck_check(const ck_op *ops, size_t n, const ck_model *model, double timeout_s,
-             int64_t max_states, ck_result *result) {
-    if (model == NULL || result == NULL || (n > 0 && ops == NULL)) return CK_EINVAL;
-    result->best_len = 0;
-    result->explored = 0;
-    if (n == 0) return result->verdict = CK_OK;
-    if (max_states <= 0) max_states = 50000000;
-    for (size_t i = 0; i < n; i++)
-        if (ops[i].ret < ops[i].call) return CK_EINVAL;
+/* All per-call working memory, released by search_free. */
+struct search {
+    struct entry *ents;
+    int32_t *next, *prev, *match; /* list over entries 1..2n (0 = head); match: call -> return */
+    int32_t *stack_ent;
+    int64_t *stack_state;
+    uint64_t *bits, *zobrist;
+    struct memo memo;
+};
 
-    entry *entries = malloc((2 * n + 1) * sizeof *entries);
-    frame *stack = malloc(n * sizeof *stack);
-    size_t words = (n + 63) / 64;
-    uint64_t *linearized = calloc(words, sizeof *linearized);
-    uint64_t *zobrist = malloc(n * sizeof *zobrist);
-    memo table = {.words = words};
-    int rc = CK_ENOMEM;
-    if (entries == NULL || stack == NULL || linearized == NULL || zobrist == NULL) goto out;
+static void search_free(struct search *s)
+{
+    free(s->ents);
+    free(s->next);
+    free(s->prev);
+    free(s->match);
+    free(s->stack_ent);
+    free(s->stack_state);
+    free(s->bits);
+    free(s->zobrist);
+    free(s->memo.words);
+    free(s->memo.hashes);
+    free(s->memo.states);
+    free(s->memo.table);
+}
 
-    entry *list = entries + 2 * n; /* head sentinel */
-    for (size_t i = 0; i < n; i++) {
-        entries[2 * i] = (entry){ops[i].call, (int32_t)i, 1, NULL, NULL, NULL};
-        entries[2 * i + 1] = (entry){ops[i].ret, (int32_t)i, 0, NULL, NULL, NULL};
-        zobrist[i] = mix64(0x9e3779b97f4a7c15ull * (i + 1));
-    }
-    qsort(entries, 2 * n, sizeof *entries, by_time);
-    entry **call_of = malloc(n * sizeof *call_of), **ret_of = malloc(n * sizeof *ret_of);
-    if (call_of == NULL || ret_of == NULL) {
-        free(call_of);
-        free(ret_of);
-        goto out;
-    }
-    for (size_t i = 0; i < 2 * n; i++) {
-        if (entries[i].is_call) call_of[entries[i].id] = &entries[i];
-        else ret_of[entries[i].id] = &entries[i];
-    }
-    for (size_t i = 0; i < n; i++) call_of[i]->match = ret_of[i];
-    free(call_of);
-    free(ret_of);
-    *list = (entry){0, -1, 0, NULL, &entries[0], NULL};
-    for (size_t i = 0; i < 2 * n; i++) {
-        entries[i].prev = i == 0 ? list : &entries[i - 1];
-        entries[i].next = i + 1 < 2 * n ? &entries[i + 1] : NULL;
-    }
+static int search_alloc(struct search *s, size_t n, size_t ne)
+{
+    size_t nw = (n + 63) / 64 + 1;
+    s->ents = calloc(ne + 1, sizeof *s->ents);
+    s->next = calloc(ne + 2, sizeof *s->next);
+    s->prev = calloc(ne + 2, sizeof *s->prev);
+    s->match = calloc(ne + 2, sizeof *s->match);
+    s->stack_ent = calloc(n + 1, sizeof *s->stack_ent);
+    s->stack_state = calloc(n + 1, sizeof *s->stack_state);
+    s->bits = calloc(nw, sizeof *s->bits);
+    s->zobrist = calloc(n + 1, sizeof *s->zobrist);
+    s->memo.nw = nw;
+    s->memo.cap = 256;
+    s->memo.tcap = 1024;
+    s->memo.words = malloc(s->memo.cap * nw * sizeof *s->memo.words);
+    s->memo.hashes = malloc(s->memo.cap * sizeof *s->memo.hashes);
+    s->memo.states = malloc(s->memo.cap * sizeof *s->memo.states);
+    s->memo.table = calloc(s->memo.tcap, sizeof *s->memo.table);
+    if (!s->ents || !s->next || !s->prev || !s->match || !s->stack_ent || !s->stack_state ||
+        !s->bits || !s->zobrist || !s->memo.words || !s->memo.hashes || !s->memo.states ||
+        !s->memo.table)
+        return LC_ENOMEM;
+    return 0;
+}
 
-    double deadline = timeout_s > 0 ? seconds_now() + timeout_s : 0;
-    int64_t state = model->init(model->ctx);
-    if (state < 0) {
-        rc = CK_EMODEL;
-        goto out;
+static void lift(struct search *s, int32_t e)
+{
+    s->next[s->prev[e]] = s->next[e];
+    s->prev[s->next[e]] = s->prev[e];
+    int32_t r = s->match[e];
+    if (r) {
+        s->next[s->prev[r]] = s->next[r];
+        s->prev[s->next[r]] = s->prev[r];
     }
-    size_t depth = 0;
+}
+
+static void unlift(struct search *s, int32_t e)
+{
+    int32_t r = s->match[e];
+    if (r) {
+        s->next[s->prev[r]] = r;
+        s->prev[s->next[r]] = r;
+    }
+    s->next[s->prev[e]] = e;
+    s->prev[s->next[e]] = e;
+}
+
+static int run(struct search *s, lc_model_ctx *m, const int64_t *ops, size_t n, size_t ne,
+               double deadline, int64_t *lin_out, int64_t *lin_len, int64_t *steps)
+{
+    const int32_t NIL = (int32_t)ne + 1; /* the tail sentinel */
+    size_t n_completed = 0, done = 0, sp = 0, best = 0, iter = 0;
+    int64_t state = 0;
     uint64_t zob = 0;
-    uint64_t iterations = 0;
-    entry *e = list->next;
-    rc = CK_OK;
-    while (list->next != NULL) {
-        if ((++iterations & 4095) == 0 && deadline > 0 && seconds_now() > deadline) {
-            rc = CK_UNKNOWN;
-            break;
+    for (size_t i = 0; i < n; i++)
+        n_completed += !(ops[i * LC_OP_FIELDS + F_FLAGS] & LC_PENDING);
+    *lin_len = 0;
+    int32_t e = s->next[0];
+    while (done < n_completed) {
+        if ((++iter & 1023) == 0 && deadline > 0 && now_s() > deadline) {
+            *steps = (int64_t)iter;
+            return LC_VERDICT_UNKNOWN;
         }
-        if (e->is_call) {
-            int64_t next = model->step(model->ctx, state, e->id);
-            if (next < -1) {
-                rc = CK_EMODEL;
-                break;
-            }
-            if (next >= 0) {
-                linearized[e->id / 64] |= 1ull << (e->id % 64);
-                uint64_t h = mix64((zob ^ zobrist[e->id]) + 0x632be59bd9b4e019ull * (uint64_t)next);
-                int ins = memo_insert(&table, linearized, next, h);
-                if (ins < 0) {
-                    rc = CK_ENOMEM;
-                    break;
-                }
-                if (ins == 1) {
-                    result->explored++;
-                    if ((int64_t)table.count > max_states) {
-                        rc = CK_UNKNOWN;
-                        break;
+        if (e == NIL)
+            return LC_EINVAL; /* impossible by argument 4; never trust it blindly */
+        int32_t op = s->ents[e].op;
+        if (!s->ents[e].is_ret) {
+            int64_t nxt;
+            int rc = lc_model_step(m, state, op, &nxt);
+            if (rc < 0)
+                return rc;
+            if (rc) {
+                uint64_t nz = zob ^ s->zobrist[op];
+                s->bits[op >> 6] |= 1ULL << (op & 63);
+                int seen = memo_add(&s->memo, s->bits, nxt, nz);
+                if (seen < 0)
+                    return seen;
+                if (!seen) {
+                    s->stack_ent[sp] = e;
+                    s->stack_state[sp] = state;
+                    sp++;
+                    state = nxt;
+                    zob = nz;
+                    lift(s, e);
+                    done += s->match[e] != 0;
+                    if (sp > best) { /* record the longest partial linearization */
+                        for (size_t j = best; j < sp; j++)
+                            lin_out[j] = s->ents[s->stack_ent[j]].op;
+                        best = sp;
+                        *lin_len = (int64_t)best;
                     }
-                    stack[depth++] = (frame){e, state};
-                    zob ^= zobrist[e->id];
-                    state = next;
-                    lift(e);
-                    if ((int32_t)depth > result->best_len) {
-                        result->best_len = (int32_t)depth;
-                        if (result->best != NULL)
-                            for (size_t j = 0; j < depth; j++) result->best[j] = stack[j].e->id;
-                    }
-                    e = list->next;
+                    e = s->next[0];
                     continue;
                 }
-                linearized[e->id / 64] &= ~(1ull << (e->id % 64));
+                s->bits[op >> 6] &= ~(1ULL << (op & 63));
             }
-            e = e->next;
+            e = s->next[e];
         } else {
-            if (depth == 0) {
-                rc = CK_ILLEGAL;
-                break;
+            if (sp == 0) {
+                *steps = (int64_t)iter;
+                return LC_VERDICT_ILLEGAL;
             }
-            frame f = stack[--depth];
-            e = f.e;
-            state = f.state;
-            zob ^= zobrist[e->id];
-            linearized[e->id / 64] &= ~(1ull << (e->id % 64));
-            unlift(e);
-            e = e->next;
+            sp--;
+            int32_t ce = s->stack_ent[sp];
+            int32_t cop = s->ents[ce].op;
+            state = s->stack_state[sp];
+            zob ^= s->zobrist[cop];
+            s->bits[cop >> 6] &= ~(1ULL << (cop & 63));
+            done -= s->match[ce] != 0;
+            unlift(s, ce);
+            e = s->next[ce];
         }
     }
-out:
-    if (rc >= 0) result->verdict = rc;
-    memo_free(&table);
-    free(entries);
-    free(stack);
-    free(linearized);
-    free(zobrist);
+    /* Success: report the witness itself as the linearization. */
+    for (size_t j = 0; j < sp; j++)
+        lin_out[j] = s->ents[s->stack_ent[j]].op;
+    *lin_len = (int64_t)sp;
+    *steps = (int64_t)iter;
+    return LC_VERDICT_OK;
+}
+
+int lc_check(int model, const int64_t *ops, int64_t n_ops, const int64_t *aux, int64_t n_aux,
+             const uint8_t *blob, const int64_t *atom_off, int64_t n_atoms, lc_step_cb cb,
+             double timeout_s, int64_t *lin_out, int64_t *lin_len, int64_t *stats)
+{
+    double deadline = timeout_s > 0 ? now_s() + timeout_s : 0;
+    if (!lin_out || !lin_len || !stats || n_ops < 0 || (n_ops > 0 && !ops))
+        return LC_EINVAL;
+    *lin_len = 0;
+    memset(stats, 0, 4 * sizeof *stats);
+    if (n_ops >= INT32_MAX / 2 - 2)
+        return LC_ETOOBIG;
+    lc_model_ctx *m = NULL;
+    int rc = lc_model_new(model, ops, n_ops, aux, n_aux, blob, atom_off, n_atoms, cb, &m);
+    if (rc < 0)
+        return rc;
+    size_t n = (size_t)n_ops, ne = 0;
+    struct search s;
+    memset(&s, 0, sizeof s);
+    rc = search_alloc(&s, n, 2 * n);
+    if (rc == 0) {
+        for (size_t i = 0; i < n; i++) {
+            const int64_t *o = ops + i * LC_OP_FIELDS;
+            s.ents[ne++] = (struct entry){o[F_CALL], (int32_t)i, 0};
+            if (!(o[F_FLAGS] & LC_PENDING)) {
+                if (o[F_RET] < o[F_CALL]) {
+                    rc = LC_EINVAL;
+                    break;
+                }
+                s.ents[ne++] = (struct entry){o[F_RET], (int32_t)i, 1};
+            }
+        }
+    }
+    if (rc == 0) {
+        /* Entries are 1-based in the list; ents[0..ne) sorted, entry k lives at list index k+1. */
+        qsort(s.ents, ne, sizeof *s.ents, cmp_entry);
+        memmove(s.ents + 1, s.ents, ne * sizeof *s.ents);
+        int32_t *call_of = s.stack_ent; /* scratch: op -> its call entry index */
+        for (size_t k = 1; k <= ne; k++) {
+            s.next[k - 1] = (int32_t)k;
+            s.prev[k] = (int32_t)(k - 1);
+            if (!s.ents[k].is_ret)
+                call_of[s.ents[k].op] = (int32_t)k;
+            else
+                s.match[call_of[s.ents[k].op]] = (int32_t)k;
+        }
+        s.next[ne] = (int32_t)ne + 1;
+        s.prev[ne + 1] = (int32_t)ne;
+        uint64_t z = 0x2545f4914f6cdd1dULL;
+        for (size_t i = 0; i < n; i++) {
+            z += 0x9e3779b97f4a7c15ULL;
+            s.zobrist[i] = lc_mix64(z);
+        }
+        rc = run(&s, m, ops, n, ne, deadline, lin_out, lin_len, &stats[0]);
+    }
+    stats[1] = (int64_t)s.memo.n;
+    stats[2] = lc_model_states(m);
+    stats[3] = lc_model_steps(m);
+    search_free(&s);
+    lc_model_free(m);
     return rc;
+}
+
+int lc_abi_version(void) { return 1; }
+
+const char *lc_strerror(int code)
+{
+    switch (code) {
+    case LC_VERDICT_OK: return "linearizable";
+    case LC_VERDICT_ILLEGAL: return "not linearizable";
+    case LC_VERDICT_UNKNOWN: return "unknown (timed out)";
+    case LC_ENOMEM: return "out of memory";
+    case LC_EINVAL: return "invalid encoded history";
+    case LC_ECALLBACK: return "the model's step callback failed";
+    case LC_ETOOBIG: return "history or state space too large";
+    default: return "unknown error code";
+    }
 }
