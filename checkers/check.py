@@ -61,7 +61,9 @@ def _engine_check(ops: Sequence[Operation], model: Model, timeout: Optional[floa
         try:
             model.encode(ops, enc, t)  # type: ignore[attr-defined]
             return run_builtin(model.builtin, enc, timeout)
-        except (TypeError, OverflowError, KeyError, IndexError) as exc:
+        except ModelInputError:
+            raise
+        except (TypeError, OverflowError, KeyError, IndexError, ValueError) as exc:
             validate = getattr(model, "validate", None)
             if validate is not None:
                 validate(ops)  # raises ModelInputError naming the operation

@@ -257,33 +257,45 @@ class SortedMap(Model):
         concurrent test suite: no per-field validation here; a wrong type or an out-of-range int
         fails when the words are packed (check() then finds the culprit with validate())."""
         w, aux = enc.ops, enc.aux
+        extend = w.extend
+        raw = t is int  # int timestamps pass through: skip a call per time
+        PENDING, OUT_NONE, PUT, GET, DELETE = C.PENDING, C.OUT_NONE, C.PUT, C.GET, C.DELETE
         for op in ops:
             inp = op.input
             f = inp["f"]
-            pending = op.ret is None
-            ret = 0 if pending else t(op.ret)
-            if f == "scan":
-                limit = inp.get("limit")
-                if pending:
-                    off = n = 0
+            ret = op.ret
+            call = op.call if raw else t(op.call)
+            if ret is None:
+                flags = PENDING
+                ret = out = 0
+            else:
+                out = op.output
+                if not raw:
+                    ret = t(ret)
+                if out is None:
+                    flags, out = OUT_NONE, 0
                 else:
-                    off, n = len(aux), len(op.output)
+                    flags = 0
+            if f == "put":
+                extend((0, call, ret, PUT, flags, inp["key"], inp["value"], 0, out, 0))
+            elif f == "get":
+                extend((0, call, ret, GET, flags, inp["key"], 0, 0, out, 0))
+            elif f == "delete":
+                extend((0, call, ret, DELETE, flags, inp["key"], 0, 0, out, 0))
+            elif f == "scan":
+                limit = inp.get("limit")
+                off = len(aux)
+                if flags & PENDING:
+                    n = 0
+                else:
+                    n = len(op.output)
                     for pair in op.output:
                         aux.extend(pair)
-                        if len(pair) != 2:
-                            raise ModelInputError("sortedmap: scan output items must be (key, value) "
-                                                  "pairs, got %r in %r" % (pair, op))
-                w.extend((0, t(op.call), ret, C.SCAN, C.PENDING if pending else 0, inp["lo"],
-                          inp["hi"], -1 if limit is None else limit, off, n))
-                continue
-            out = op.output
-            flags = C.PENDING if pending else (C.OUT_NONE if out is None else 0)
-            if f == "put":
-                w.extend((0, t(op.call), ret, C.PUT, flags, inp["key"], inp["value"], 0,
-                          0 if out is None else out, 0))
-            elif f == "get" or f == "delete":
-                w.extend((0, t(op.call), ret, C.GET if f == "get" else C.DELETE, flags, inp["key"],
-                          0, 0, 0 if out is None else out, 0))
+                    if len(aux) != off + 2 * n:
+                        raise ModelInputError("sortedmap: scan output items must be (key, value) "
+                                              "pairs, in %r" % (op,))
+                extend((0, call, ret, C.SCAN, flags & PENDING, inp["lo"], inp["hi"],
+                        -1 if limit is None else limit, off, n))
             else:
                 raise ModelInputError("sortedmap model: unknown function %r in %r" % (f, dict(inp)))
         enc.n += len(ops)

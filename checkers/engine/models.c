@@ -50,7 +50,9 @@ struct lc_model_ctx {
 
 static int sc_init(lc_model_ctx *m)
 {
-    m->sc_cap = 1024;
+    m->sc_cap = 256;
+    while (m->sc_cap < 4 * (size_t)m->n_ops)
+        m->sc_cap *= 2;
     m->sc_keys = malloc(m->sc_cap * sizeof *m->sc_keys);
     m->sc_vals = malloc(m->sc_cap * sizeof *m->sc_vals);
     if (!m->sc_keys || !m->sc_vals)

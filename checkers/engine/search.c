@@ -174,8 +174,10 @@ static int search_alloc(struct search *s, size_t n, size_t ne)
     s->bits = calloc(nw, sizeof *s->bits);
     s->zobrist = calloc(n + 1, sizeof *s->zobrist);
     s->memo.nw = nw;
-    s->memo.cap = 256;
-    s->memo.tcap = 1024;
+    s->memo.cap = 64;
+    s->memo.tcap = 256;
+    while (s->memo.tcap < 4 * n)
+        s->memo.tcap *= 2; /* room for about 2n entries before the first growth */
     s->memo.words = malloc(s->memo.cap * nw * sizeof *s->memo.words);
     s->memo.hashes = malloc(s->memo.cap * sizeof *s->memo.hashes);
     s->memo.states = malloc(s->memo.cap * sizeof *s->memo.states);
