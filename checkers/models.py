@@ -73,6 +73,15 @@ class Model:
     def describe_state(self, state: Any) -> str:
         return repr(state)
 
+    def justified(self, operations: Sequence[Operation]) -> bool:
+        """Is every value the operations observe produced by one of them (or initial)?
+
+        The counterexample minimiser only keeps sub-histories for which this holds, so it cannot
+        "explain" a failure by deleting the write a read observed (a lone read of a value nobody
+        wrote is non-linearizable, but says nothing). Default: True (plain 1-minimality).
+        """
+        return True
+
     def __repr__(self) -> str:
         return "<model %s>" % self.name
 
@@ -135,6 +144,27 @@ class Register(Model):
         enc.n += len(ops)
 
 
+def _register_justified(ops: Sequence[Operation]) -> bool:
+    written = {None}
+    for op in ops:
+        f = op.f
+        if f == "write":
+            written.add(_hashable(op.input.get("value")))
+        elif f == "cas" and (op.pending or op.output):  # only a cas that (may have) swapped
+            written.add(_hashable(op.input.get("to")))
+    for op in ops:
+        if op.pending:
+            continue
+        if op.f == "read" and _hashable(op.output) not in written:
+            return False
+        if op.f == "cas" and op.output and _hashable(op.input.get("from")) not in written:
+            return False
+    return True
+
+
+Register.justified = lambda self, ops: _register_justified(ops)  # type: ignore[assignment]
+
+
 class CasRegister(Register):
     """A register with compare-and-set, starting as None (Jepsen's etcd test)."""
 
@@ -185,6 +215,35 @@ class KV(Model):
 
     def describe_state(self, state: Any) -> str:
         return "{%s}" % ", ".join("%r: %r" % kv for kv in state)
+
+    def justified(self, operations: Sequence[Operation]) -> bool:
+        """Every text a get observes can be spelled as (a put value or "") followed by append
+        values of the same key in `operations`. O(total text x values)."""
+        puts: Dict[Any, set] = defaultdict(set)
+        appends: Dict[Any, set] = defaultdict(set)
+        for op in operations:
+            k = _hashable(op.input.get("key"))
+            if op.f == "put":
+                puts[k].add(_text(op.input.get("value")))
+            elif op.f == "append":
+                appends[k].add(_text(op.input.get("value")))
+        for op in operations:
+            if op.f != "get" or op.pending:
+                continue
+            k, text = _hashable(op.input.get("key")), _text(op.output)
+            reach = [False] * (len(text) + 1)
+            reach[0] = True
+            for p in puts[k]:
+                if p and text.startswith(p):
+                    reach[len(p)] = True
+            for i in range(len(text)):
+                if reach[i]:
+                    for a in appends[k]:
+                        if a and text.startswith(a, i):
+                            reach[i + len(a)] = True
+            if not reach[len(text)]:
+                return False
+        return True
 
     def encode(self, ops: Sequence[Operation], enc: Encoded, t: Callable[[Any], int]) -> None:
         """Appends the lc.h encoding: keys become ids; a value is the atom of its text ("" -> 0,
@@ -250,6 +309,19 @@ class SortedMap(Model):
 
     def describe_state(self, state: Any) -> str:
         return "{%s}" % ", ".join("%d: %d" % kv for kv in state)
+
+    def justified(self, operations: Sequence[Operation]) -> bool:
+        """Every (key, value) observed (get/put/delete outputs, scan pairs) was put. O(n + scans)."""
+        put = {(op.input.get("key"), op.input.get("value")) for op in operations if op.f == "put"}
+        for op in operations:
+            if op.pending:
+                continue
+            if op.f == "scan":
+                if any(tuple(p) not in put for p in op.output or ()):
+                    return False
+            elif op.output is not None and (op.input.get("key"), op.output) not in put:
+                return False
+        return True
 
     def encode(self, ops: Sequence[Operation], enc: Encoded, t: Callable[[Any], int]) -> None:
         """Appends the lc.h encoding: keys and values as they are (int64), None as a flag, scan

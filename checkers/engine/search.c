@@ -250,7 +250,7 @@ static int run(struct search *s, lc_model_ctx *m, const int64_t *ops, size_t n, 
                     lift(s, e);
                     done += s->match[e] != 0;
                     if (sp > best) { /* record the longest partial linearization */
-                        for (size_t j = best; j < sp; j++)
+                        for (size_t j = 0; j < sp; j++) /* the whole stack: its prefix may differ */
                             lin_out[j] = s->ents[s->stack_ent[j]].op;
                         best = sp;
                         *lin_len = (int64_t)best;
