@@ -59,15 +59,24 @@ class Result:
         return write_html(self, path)
 
 
+_READ_ONLY = frozenset(("read", "get", "scan"))
+
+
 def _engine_check(ops: Sequence[Operation], model: Model, timeout: Optional[float]
                   ) -> Tuple[str, List[int], int]:
     """One engine call: (verdict, longest partial linearization as indices into ops, steps)."""
     enc = Encoded()
     t = encode_times(ops)
     if model.builtin is not None:
+        kept = None
+        if any(o.ret is None for o in ops):
+            # A pending read constrains nothing and changes nothing: leave it out (search.c, 9).
+            kept = [i for i, o in enumerate(ops) if o.ret is not None or o.f not in _READ_ONLY]
+            ops = [ops[i] for i in kept]
         try:
             model.encode(ops, enc, t)  # type: ignore[attr-defined]
-            return run_builtin(model.builtin, enc, timeout)
+            verdict, lin, steps = run_builtin(model.builtin, enc, timeout)
+            return verdict, (lin if kept is None else [kept[i] for i in lin]), steps
         except ModelInputError:
             raise
         except (TypeError, OverflowError, KeyError, IndexError, ValueError) as exc:

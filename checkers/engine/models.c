@@ -126,7 +126,7 @@ static int check_ops(const lc_model_ctx *m)
         case LC_KV:
             if (kind == LC_CAS || kind == LC_SCAN)
                 return LC_EINVAL;
-            if (o[F_A] < 0 || o[F_A] > m->n_atoms || o[F_B] < 0 || o[F_B] > m->n_atoms ||
+            if (o[F_B] < 0 || o[F_B] > m->n_atoms || /* F_A, the key, is any id */
                 o[F_OUT] < 0 || o[F_OUT] > m->n_atoms)
                 return LC_EINVAL;
             break;

@@ -37,6 +37,15 @@
  * 7. Timeout and resources. The clock is read every 1024 iterations; on expiry, or when memory
  *    runs out, we return UNKNOWN or an error, never ok/illegal — so a verdict is never wrong.
  * 8. No recursion: the stack is an explicit array of n entries; depth never exceeds n.
+ * 9. Pending operations. (a) Order: at each node the candidates are tried in two passes, the
+ *    completed calls first, then the pending ones; the set of candidates is unchanged (both passes
+ *    stop at the same first return entry), only the order differs, so completeness holds — but a
+ *    history whose pending ops are only occasionally needed is decided without first trying
+ *    every subset of them. On backtracking the scan resumes in the pass of the popped entry.
+ *    (b) Dominance: linearizing a pending op p whose step leaves the state unchanged is skipped.
+ *    Sound: any continuation from (S + p, s) is also one from (S, s), because p has no return
+ *    entry (it constrains no candidate) and success counts only completed ops — p can simply be
+ *    left out. Pending reads are dropped before the engine for the same reason.
  * In sum: (1) candidates = call entries before the first return entry; (2) DFS over legal
  * candidates with O(1) lift/unlift; (3) success = all completed ops linearized; (4) memo on
  * (set, canonical state) with exact comparison; (5) timeout/OOM -> unknown, never a verdict.
@@ -222,46 +231,18 @@ static int run(struct search *s, lc_model_ctx *m, const int64_t *ops, size_t n, 
         n_completed += !(ops[i * LC_OP_FIELDS + F_FLAGS] & LC_PENDING);
     *lin_len = 0;
     int32_t e = s->next[0];
+    int pass = 1; /* 1: completed calls, 2: pending calls (argument 9) */
     while (done < n_completed) {
         if ((++iter & 1023) == 0 && deadline > 0 && now_s() > deadline) {
             *steps = (int64_t)iter;
             return LC_VERDICT_UNKNOWN;
         }
-        if (e == NIL)
-            return LC_EINVAL; /* impossible by argument 4; never trust it blindly */
-        int32_t op = s->ents[e].op;
-        if (!s->ents[e].is_ret) {
-            int64_t nxt;
-            int rc = lc_model_step(m, state, op, &nxt);
-            if (rc < 0)
-                return rc;
-            if (rc) {
-                uint64_t nz = zob ^ s->zobrist[op];
-                s->bits[op >> 6] |= 1ULL << (op & 63);
-                int seen = memo_add(&s->memo, s->bits, nxt, nz);
-                if (seen < 0)
-                    return seen;
-                if (!seen) {
-                    s->stack_ent[sp] = e;
-                    s->stack_state[sp] = state;
-                    sp++;
-                    state = nxt;
-                    zob = nz;
-                    lift(s, e);
-                    done += s->match[e] != 0;
-                    if (sp > best) { /* record the longest partial linearization */
-                        for (size_t j = 0; j < sp; j++) /* the whole stack: its prefix may differ */
-                            lin_out[j] = s->ents[s->stack_ent[j]].op;
-                        best = sp;
-                        *lin_len = (int64_t)best;
-                    }
-                    e = s->next[0];
-                    continue;
-                }
-                s->bits[op >> 6] &= ~(1ULL << (op & 63));
+        if (e == NIL || s->ents[e].is_ret) {
+            if (pass == 1) { /* the completed candidates are exhausted: now the pending ones */
+                pass = 2;
+                e = s->next[0];
+                continue;
             }
-            e = s->next[e];
-        } else {
             if (sp == 0) {
                 *steps = (int64_t)iter;
                 return LC_VERDICT_ILLEGAL;
@@ -274,8 +255,47 @@ static int run(struct search *s, lc_model_ctx *m, const int64_t *ops, size_t n, 
             s->bits[cop >> 6] &= ~(1ULL << (cop & 63));
             done -= s->match[ce] != 0;
             unlift(s, ce);
+            pass = s->match[ce] != 0 ? 1 : 2;
             e = s->next[ce];
+            continue;
         }
+        int32_t op = s->ents[e].op;
+        int pending = s->match[e] == 0;
+        if (pending != (pass == 2)) {
+            e = s->next[e];
+            continue;
+        }
+        int64_t nxt;
+        int rc = lc_model_step(m, state, op, &nxt);
+        if (rc < 0)
+            return rc;
+        if (rc && !(pending && nxt == state)) { /* a pending no-op is dominated (argument 9) */
+            uint64_t nz = zob ^ s->zobrist[op];
+            s->bits[op >> 6] |= 1ULL << (op & 63);
+            int seen = memo_add(&s->memo, s->bits, nxt, nz);
+            if (seen < 0)
+                return seen;
+            if (!seen) {
+                s->stack_ent[sp] = e;
+                s->stack_state[sp] = state;
+                sp++;
+                state = nxt;
+                zob = nz;
+                lift(s, e);
+                done += !pending;
+                if (sp > best) { /* record the longest partial linearization */
+                    for (size_t j = 0; j < sp; j++) /* the whole stack: its prefix may differ */
+                        lin_out[j] = s->ents[s->stack_ent[j]].op;
+                    best = sp;
+                    *lin_len = (int64_t)best;
+                }
+                pass = 1;
+                e = s->next[0];
+                continue;
+            }
+            s->bits[op >> 6] &= ~(1ULL << (op & 63));
+        }
+        e = s->next[e];
     }
     /* Success: report the witness itself as the linearization. */
     for (size_t j = 0; j < sp; j++)

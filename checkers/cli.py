@@ -1,0 +1,124 @@
+"""cli.py — `python -m pybskip.checkers check FILE|DIR [...]`: verdicts for people and for CI.
+
+    check FILE [--format auto|jsonl|porcupine-kv|jepsen] [--model register|cas-register|kv|sortedmap]
+               [--timeout SECONDS] [--html OUT.html] [--no-partition]
+prints one verdict line (`linearizable`, `NOT linearizable` or `unknown`) and, for a failing
+history, its minimal counterexample as a per-client timeline. With a directory it checks every
+file in it (sorted; VERDICTS.txt, README* and hidden files skipped), showing progress on stderr,
+then prints a summary table; --html then names a directory that receives one page per failure.
+Exit codes (the worst over all files): 0 linearizable, 1 NOT linearizable, 2 unknown,
+3 bad input or usage (unreadable/malformed file, unknown model, bad flag).
+Invariant: library errors are caught here and turned into one line on stderr and exit code 3;
+no traceback reaches the user for bad input.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+from .check import Result, check
+from .formats import FORMATS
+from .history import History, HistoryFormatError
+from .models import BUILTIN, ModelInputError
+
+EXIT = {"ok": 0, "illegal": 1, "unknown": 2}
+EXIT_USAGE = 3
+SKIP = ("VERDICTS.txt",)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 3, as documented
+        self.print_usage(sys.stderr)
+        print("%s: error: %s" % (self.prog, message), file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m pybskip.checkers", description="Linearizability checker.")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="check a history file, or every file in a directory")
+    c.add_argument("path", help="history file or directory")
+    c.add_argument("--format", default="auto", choices=FORMATS)
+    c.add_argument("--model", choices=sorted(BUILTIN), default=None,
+                   help="default: the format's (kv for porcupine-kv, cas-register for jepsen, "
+                        "the header's for jsonl), else sortedmap")
+    c.add_argument("--timeout", type=float, default=None, help="seconds per history (default none)")
+    c.add_argument("--html", default=None, help="write the visualisation here (a directory for DIR)")
+    c.add_argument("--no-partition", action="store_true", help="check without P-compositional split")
+    return p
+
+
+def _check_one(path: Path, args: argparse.Namespace) -> Result:
+    history = History.load(path, args.format)
+    return check(history, args.model, args.timeout, partition=not args.no_partition)
+
+
+def _files(directory: Path) -> List[Path]:
+    return sorted(p for p in directory.iterdir()
+                  if p.is_file() and not p.name.startswith((".", "README")) and p.name not in SKIP)
+
+
+def _progress(i: int, n: int, name: str) -> None:
+    width = 30
+    done = width * i // max(n, 1)
+    sys.stderr.write("\r[%s%s] %d/%d %-40s" % ("#" * done, "." * (width - done), i, n, name[:40]))
+    sys.stderr.flush()
+
+
+def _run_dir(directory: Path, args: argparse.Namespace) -> int:
+    files = _files(directory)
+    rows: List[Tuple[str, str, int, float]] = []
+    worst = 0
+    html_dir = Path(args.html) if args.html else None
+    if html_dir:
+        html_dir.mkdir(parents=True, exist_ok=True)
+    for i, f in enumerate(files):
+        _progress(i, len(files), f.name)
+        t = time.monotonic()
+        try:
+            r = _check_one(f, args)
+            verdict, n = r.verdict, len(r.history)
+            if html_dir and r.verdict == "illegal":
+                r.to_html(html_dir / (f.name + ".html"))
+        except (HistoryFormatError, ModelInputError) as exc:
+            verdict, n = "bad input: %s" % exc, 0
+        rows.append((f.name, verdict, n, time.monotonic() - t))
+        code = EXIT.get(verdict, EXIT_USAGE)
+        worst = max(worst, code)
+    _progress(len(files), len(files), "done")
+    sys.stderr.write("\n")
+    label = {"ok": "linearizable", "illegal": "NOT linearizable", "unknown": "unknown"}
+    w = max([len(r[0]) for r in rows] + [4])
+    print("%-*s  %-18s %6s %9s" % (w, "file", "verdict", "ops", "seconds"))
+    for name, verdict, n, secs in rows:
+        print("%-*s  %-18s %6d %9.4f" % (w, name, label.get(verdict, verdict), n, secs))
+    counts = {v: sum(1 for r in rows if r[1] == k) for k, v in label.items()}
+    bad = sum(1 for r in rows if r[1] not in label)
+    print("%d files: %d linearizable, %d NOT linearizable, %d unknown, %d bad input; %.3f s"
+          % (len(rows), counts["linearizable"], counts["NOT linearizable"], counts["unknown"], bad,
+             sum(r[3] for r in rows)))
+    return worst
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The CLI entry point; returns the exit code (see the module doc)."""
+    args = _parser().parse_args(argv)
+    path = Path(args.path)
+    if args.timeout is not None and args.timeout <= 0:
+        print("error: --timeout must be positive", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if path.is_dir():
+            return _run_dir(path, args)
+        r = _check_one(path, args)
+    except (HistoryFormatError, ModelInputError, ValueError, OSError) as exc:
+        print("error: %s" % exc, file=sys.stderr)
+        return EXIT_USAGE
+    print(r.describe())
+    if args.html:
+        r.to_html(args.html)
+        print("html: %s" % args.html)
+    return EXIT[r.verdict]
