@@ -9,8 +9,9 @@
 # Parts:
 #   1. core_c's C tests (make -C core_c builds them into core_c/build/release/test_*), each with
 #      BSKIP_TEST_SCALE=20 to keep valgrind's 20-50x slowdown short;
-#   2. the OOM test and the fuzz corpus replay, built without sanitizers (make -C core_c/fuzz
-#      plain): every failure path of the allocator, and every committed fuzz input;
+#   2. the OOM test and the fuzz corpus replays (C API and, when checkers/engine exists, the
+#      checker engine), built without sanitizers (make -C core_c/fuzz plain): every failure path
+#      of the allocator, and every committed fuzz input;
 #   3. a Python workload (below) on pybskip.SkipMap with PYTHONMALLOC=malloc so that valgrind sees
 #      every allocation: maps created and dropped, two threads, scans, iteration, batch calls and
 #      error paths. CPython keeps interpreter state alive at exit by design, so for Python only
@@ -64,6 +65,9 @@ done
 make -C core_c/fuzz --no-print-directory -s plain
 BSKIP_TEST_SCALE=${OOM_STEP:-7} run test_oom core_c/fuzz/build/plain/test_oom
 run fuzz_corpus_replay core_c/fuzz/build/plain/replay_api core_c/fuzz/corpus/api
+if [ -x core_c/fuzz/build/plain/replay_checker ]; then
+    run checker_corpus_replay core_c/fuzz/build/plain/replay_checker core_c/fuzz/corpus/checker
+fi
 
 # 3. the Python binding
 cat > "$LOG/workload.py" <<'PY'

@@ -1,0 +1,167 @@
+/* bruteforce.h — an independent, exhaustive linearizability checker for tiny histories, the oracle
+ * of fuzz_checker.c. It shares nothing with checkers/engine/ but the encoding of lc.h.
+ *
+ * Models (written from the specification in checkers/engine/models.c's header, not its code):
+ * register / cas-register over opaque atom ids; kv over atom keys and byte-string values with
+ * type-tagged append; sortedmap over int64 keys and values with nullable outputs and scans.
+ * Search: depth-first over every order of the operations that respects real time (op x must come
+ * before op y when x returned strictly before y was called: closed intervals), where pending
+ * operations may also be left out; no memoisation, no pruning beyond model legality. Exponential,
+ * so histories stay at BF_MAX_OPS operations.
+ * Invariant: a bf_state is a plain value (copied on every step), so backtracking is trivial.
+ */
+#ifndef FUZZ_BRUTEFORCE_H
+#define FUZZ_BRUTEFORCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "lc.h"
+
+#define BF_MAX_OPS 8
+#define BF_KEYS 5   /* kv: key atoms 0..4; sortedmap: keys 0..4 */
+#define BF_STR 40   /* kv value bytes (tag + appended characters) */
+
+typedef struct bf_atoms { /* kv atom table: atom j (1-based) is bytes[j-1][0..len[j-1]) */
+    int n;
+    const char *bytes[8];
+} bf_atoms;
+
+typedef struct bf_state {
+    int64_t reg;
+    uint8_t present[BF_KEYS];
+    int64_t val[BF_KEYS];        /* sortedmap */
+    uint8_t len[BF_KEYS];        /* kv */
+    char str[BF_KEYS][BF_STR];   /* kv */
+} bf_state;
+
+typedef struct bf_hist {
+    int model;
+    int n;
+    const int64_t *ops; /* n * LC_OP_FIELDS */
+    const int64_t *aux;
+    const bf_atoms *atoms;
+} bf_hist;
+
+static inline const int64_t *bf_op(const bf_hist *h, int i) { return h->ops + i * LC_OP_FIELDS; }
+
+/* kv: does the stored value of key k equal atom a (0 = absent)? */
+static bool bf_kv_is(const bf_hist *h, const bf_state *s, int64_t k, int64_t a) {
+    if (a == 0) return !s->present[k];
+    const char *b = h->atoms->bytes[a - 1];
+    size_t n = strlen(b);
+    return s->present[k] && s->len[k] == n && memcmp(s->str[k], b, n) == 0;
+}
+
+/* Applies op i to *s; returns whether its observed output is legal (pending: always). */
+static bool bf_step(const bf_hist *h, int i, bf_state *s) {
+    const int64_t *o = bf_op(h, i);
+    bool pending = (o[F_FLAGS] & LC_PENDING) != 0, none = (o[F_FLAGS] & LC_OUT_NONE) != 0;
+    int64_t kind = o[F_KIND], a = o[F_A], b = o[F_B];
+    switch (h->model) {
+    case LC_REGISTER:
+    case LC_CAS_REGISTER:
+        if (kind == LC_GET) return pending || o[F_OUT] == s->reg;
+        if (kind == LC_PUT) { s->reg = a; return true; }
+        if (s->reg == a) { /* cas succeeds */
+            if (!pending && !o[F_OUT]) return false;
+            s->reg = b;
+            return true;
+        }
+        return pending || !o[F_OUT];
+    case LC_KV: {
+        if (kind == LC_GET) return pending || bf_kv_is(h, s, a, o[F_OUT]);
+        if (kind == LC_DELETE || (kind == LC_PUT && b == 0)) { s->present[a] = 0; return true; }
+        const char *add = b ? h->atoms->bytes[b - 1] : NULL;
+        size_t an = add ? strlen(add) : 0;
+        if (kind == LC_PUT) {
+            s->present[a] = 1;
+            s->len[a] = (uint8_t)an;
+            memcpy(s->str[a], add, an);
+            return true;
+        }
+        /* append: only a str onto a str (or onto absent) */
+        if (add == NULL || an == 0 || add[0] != 's') return false;
+        if (!s->present[a]) {
+            s->present[a] = 1;
+            s->len[a] = (uint8_t)an;
+            memcpy(s->str[a], add, an);
+            return true;
+        }
+        if (s->len[a] == 0 || s->str[a][0] != 's') return false;
+        if (s->len[a] + an - 1 > BF_STR) return false; /* not reached: BF_MAX_OPS appends of 1 */
+        memcpy(s->str[a] + s->len[a], add + 1, an - 1);
+        s->len[a] = (uint8_t)(s->len[a] + an - 1);
+        return true;
+    }
+    default: { /* LC_SORTEDMAP */
+        if (kind == LC_SCAN) {
+            if (pending) return true;
+            int64_t limit = o[F_C], count = 0, want = o[F_AUX];
+            const int64_t *got = h->aux + o[F_OUT];
+            for (int64_t k = 0; k < BF_KEYS; k++) {
+                if (!s->present[k] || k < a || k >= b || (limit >= 0 && count >= limit)) continue;
+                if (count >= want || got[2 * count] != k || got[2 * count + 1] != s->val[k]) return false;
+                count++;
+            }
+            return count == want;
+        }
+        bool found = s->present[a];
+        if (!pending && (none ? found : (!found || o[F_OUT] != s->val[a]))) return false;
+        if (kind == LC_PUT) { s->present[a] = 1; s->val[a] = b; }
+        if (kind == LC_DELETE) s->present[a] = 0;
+        return true;
+    }
+    }
+}
+
+/* Must op x come before op y (x returned strictly before y was called)? */
+static bool bf_before(const bf_hist *h, int x, int y) {
+    const int64_t *ox = bf_op(h, x), *oy = bf_op(h, y);
+    return !(ox[F_FLAGS] & LC_PENDING) && ox[F_RET] < oy[F_CALL];
+}
+
+static bool bf_search(const bf_hist *h, unsigned done, bf_state s) {
+    bool all = true;
+    for (int i = 0; i < h->n; i++)
+        if (!(done >> i & 1) && !(bf_op(h, i)[F_FLAGS] & LC_PENDING)) all = false;
+    if (all) return true; /* remaining pending ops are left out */
+    for (int i = 0; i < h->n; i++) {
+        if (done >> i & 1) continue;
+        bool ready = true;
+        for (int j = 0; j < h->n && ready; j++)
+            if (!(done >> j & 1) && j != i && bf_before(h, j, i)) ready = false;
+        if (!ready) continue;
+        bf_state t = s;
+        if (bf_step(h, i, &t) && bf_search(h, done | 1u << i, t)) return true;
+    }
+    return false;
+}
+
+/* Is the history linearizable? */
+static bool bf_linearizable(const bf_hist *h) {
+    bf_state s;
+    memset(&s, 0, sizeof s);
+    return bf_search(h, 0, s);
+}
+
+/* Is lin[0..len) a valid witness: every completed op once, real time respected, every step legal? */
+static bool bf_witness_ok(const bf_hist *h, const int64_t *lin, int64_t len) {
+    bf_state s;
+    memset(&s, 0, sizeof s);
+    unsigned done = 0;
+    for (int64_t p = 0; p < len; p++) {
+        int64_t i = lin[p];
+        if (i < 0 || i >= h->n || (done >> i & 1)) return false;
+        for (int j = 0; j < h->n; j++)
+            if (!(done >> j & 1) && j != i && bf_before(h, j, (int)i)) return false;
+        if (!bf_step(h, (int)i, &s)) return false;
+        done |= 1u << i;
+    }
+    for (int i = 0; i < h->n; i++)
+        if (!(done >> i & 1) && !(bf_op(h, i)[F_FLAGS] & LC_PENDING)) return false;
+    return true;
+}
+
+#endif /* FUZZ_BRUTEFORCE_H */
