@@ -11,6 +11,7 @@
 Built-in models (run inside the C engine): register, cas-register, kv, sortedmap; subclass Model
 for your own. Histories load from JSON Lines (our format, see README.md here), Porcupine's
 key-value logs and Jepsen etcd logs: History.load(path). CLI: python -m pybskip.checkers check FILE.
+README.md (next to this file) documents the models, the file format and the CLI.
 """
 from .check import Result, check
 from .history import History, HistoryFormatError, Operation
