@@ -1,9 +1,11 @@
-"""test_hardening_fuzz.py — the atheris SkipMap target (fuzz/py/fuzz_skipmap.py) in the test suite.
+"""test_hardening_fuzz.py — the atheris targets (fuzz/py/fuzz_skipmap.py, fuzz_history.py) in the suite.
 
 What runs: every committed corpus input of the target (fuzz/py/corpus/skipmap/) is replayed in
 process — each decodes to a SkipMap and up to 64 calls with valid and invalid arguments, checked
 against a dict model; only the documented exceptions may escape a call, and a call that raised
 must leave the map unchanged. When atheris is installed, a short real fuzzing run follows.
+The history-reader target's corpus (fuzz/py/corpus/history/) is replayed the same way: every
+input is a file that read_history must read or reject with HistoryFormatError.
 Why a bug cannot hide: test_target_catches_a_wrong_answer replays the same corpus against a
 SkipMap whose get() is off by one for present keys, and requires the target to report it.
 """
@@ -20,8 +22,8 @@ TARGET = ROOT / "fuzz" / "py" / "fuzz_skipmap.py"
 CORPUS = ROOT / "fuzz" / "py" / "corpus" / "skipmap"
 
 
-def load_target():
-    spec = importlib.util.spec_from_file_location("fuzz_skipmap_under_test", TARGET)
+def load_target(path=TARGET):
+    spec = importlib.util.spec_from_file_location("fuzz_target_under_test_" + path.stem, path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -65,3 +67,25 @@ def test_short_atheris_run(tmp_path):
                        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
     assert p.returncode == 0, p.stderr[-3000:]
     assert "Done" in p.stderr
+
+
+def test_history_corpus_replays_clean():
+    pytest.importorskip("pybskip.checkers")
+    target = load_target(ROOT / "fuzz" / "py" / "fuzz_history.py")
+    files = sorted((ROOT / "fuzz" / "py" / "corpus" / "history").iterdir())
+    assert len(files) >= 50
+    for f in files:
+        target.TestOneInput(f.read_bytes())
+
+
+def test_history_target_reports_an_undocumented_exception(monkeypatch):
+    pytest.importorskip("pybskip.checkers")
+    target = load_target(ROOT / "fuzz" / "py" / "fuzz_history.py")
+
+    def broken_load(path, format="auto"):
+        raise KeyError("a reader bug")  # not HistoryFormatError
+
+    monkeypatch.setattr(target.History, "load", staticmethod(broken_load))
+    data = sorted((ROOT / "fuzz" / "py" / "corpus" / "history").iterdir())[0].read_bytes()
+    with pytest.raises(KeyError):
+        target.TestOneInput(data)

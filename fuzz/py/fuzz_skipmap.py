@@ -29,7 +29,7 @@ try:
 except ImportError:  # replay works without it
     atheris = None
 
-if atheris is not None and __name__ == "__main__":
+if atheris is not None and __name__ == "__main__" and "--replay" not in sys.argv:
     with atheris.instrument_imports():
         from pybskip import SkipMap
 else:
