@@ -18,9 +18,11 @@ first line. The file is read with read_history(path, format). Contract checked:
 """
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 
@@ -64,6 +66,7 @@ def known_bug(h) -> bool:
 FORMATS = ("auto", "jsonl", "porcupine-kv", "jepsen")
 MAX_CHECK = 8
 _DIR = tempfile.mkdtemp(prefix="fuzz_history_", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+atexit.register(shutil.rmtree, _DIR, True)
 PATH = os.path.join(_DIR, "history.txt")
 ROUND = os.path.join(_DIR, "roundtrip.jsonl")
 
