@@ -2,7 +2,8 @@
  *
  * The algorithm, for key k. A delete does not know k's height in advance, and it may not upgrade a
  * read lock to a write lock, so it guesses: it descends with read-lock coupling above level `t`
- * (first t = 0) and write-lock coupling at levels <= t. If it meets k on a read-locked level L it
+ * (first t = 0), starting at least one level above t (see (5) below), and write-lock coupling at
+ * levels <= t. If it meets k on a read-locked level L it
  * releases everything and starts again with t = L (a re-descent, never an upgrade). Most keys have
  * height 1, so most deletes make one pass. On every write-locked level it holds L_i, the node with
  * the greatest key < k (walking right while the fence is < k), and:
@@ -30,6 +31,17 @@
  *       before the delete could write-lock N. No thread can read the pointer afterwards.
  *   (4) The delete write-locks N itself before unlinking it, so no thread is inside N; by (1)-(3)
  *       no thread is waiting for N's lock or can find N later. Unlock, destroy, free.
+ *   (5) (3) needs k to be absent from the level above N once the delete is done there, including
+ *       entries a concurrent put adds. So every pass starts strictly above the highest level it
+ *       may modify (level t + 1 at least, even if that is above the map's top: its head is then
+ *       empty, or holds what a concurrent put just added). On level L + 1 the delete holds the
+ *       node at k's position while it locks its way down; a put that inserts k on level L + 1
+ *       needs that node's write lock, so it either came first (the delete then meets k on a
+ *       read-locked level and re-descends with a larger t) or follows the delete down every level
+ *       (coupling: it cannot overtake), re-inserting k below. A pass that started at the map's
+ *       top would not see a put that raised the top, inserted k above, and entered the delete's
+ *       start level through a new upper entry ahead of it — then k's new entry would point to the
+ *       node the delete frees (found by the history hunt: a use-after-free under ASan).
  * No epoch or hazard pointer is needed: lock coupling is the reclamation scheme.
  */
 #include <string.h>
@@ -67,10 +79,13 @@ static void remove_head_key(bskip *m, node *x, node *n) {
 /* One pass with write locks at levels <= t. Returns BSKIP_OK, BSKIP_NOT_FOUND, or RETRY_BASE + L
  * when k was met on a read-locked level L > t (everything released). */
 static int delete_pass(bskip *m, int64_t key, int t, int64_t *old_value) {
+    /* Start strictly above every level this pass may modify (rule (5) above): one level above
+     * t even when that is above the top, whose head is then empty or just filled by a put. */
     int top = atomic_load_explicit(&m->top, memory_order_acquire);
-    if (t > top) t = top;
-    node *x = m->heads[top];
-    node_lock(x, top > t ? LOCK_R : LOCK_W); /* order: the first lock of this operation */
+    if (t > BSKIP_MAX_LEVELS - 2) t = BSKIP_MAX_LEVELS - 2;
+    int start = top > t ? top : t + 1;
+    node *x = m->heads[start];
+    node_lock(x, LOCK_R); /* order: the first lock of this operation */
     while (x->level > t) {
         x = walk_right(x, key, false, LOCK_R);
         uint32_t i = node_upper(x, key);
