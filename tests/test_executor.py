@@ -2,7 +2,8 @@
 
 What is generated: a writer thread puts key 7 once, in the middle of its run (after a few hundred
 puts on other keys), while three reader threads get key 7 in a tight loop; each run uses a fresh
-map, and we repeat the run 30 times.
+map, and we repeat the run at least 30 times, until the writer has overlapped a reader in time
+in 3 runs (at most 300).
 What is checked: a get that SAW the put's value returned after the put was called
 (reader.return_ns >= put.call_ns), and a get that did NOT see it was called before the put
 returned (reader.call_ns <= put.return_ns). If the executor read its clock late before a call or
@@ -16,7 +17,9 @@ from pybskip.testing import GET, PUT, Op, Program, run_program
 
 def test_timestamps_bracket_effects():
     saw_before = saw_after = overlapping = 0
-    for run in range(30):
+    for run in range(300):  # until the threads have overlapped a few times (a loaded machine
+        if run >= 30 and overlapping >= 3:  # may run them one after another for a while)
+            break
         writer = tuple(Op(PUT, 1000 + i, i) for i in range(300)) + (Op(PUT, 7, 4242),) + \
             tuple(Op(PUT, 2000 + i, i) for i in range(300))
         readers = tuple(tuple(Op(GET, 7) for _ in range(2000)) for _ in range(3))

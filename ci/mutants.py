@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""ci/mutants.py — proves the verification catches known-wrong variants of core_c.
+
+Every patch in tests/mutants/ is applied to a fresh copy of core_c in a temporary directory, and
+the copy is attacked within a time budget (default 60 s per mutant):
+  1. the concurrent history hunt (pybskip.testing.hunt: random programs on pthreads with schedule
+     noise, every history checked for linearizability, the structure validated after every run)
+     against an instrumented cffi build of the patched sources, in a child process (so a crash
+     cannot take this script down);
+  2. if that did not catch it, the C test suite of the patched copy under ThreadSanitizer and then
+     AddressSanitizer+UBSan (a sanitizer report, a failed check or a validate failure catches it).
+Prints one line per mutant — caught or not, by what, how fast — and a last line
+`mutants caught: K/N`. Exit status 0 only if every mutant was caught.
+Needs: the package installed (pip install .), a C compiler, make and patch.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MUTANTS = ROOT / "tests" / "mutants"
+
+HUNT_CHILD = r"""
+import importlib.util, json, sys, time
+from pathlib import Path
+tmp, budget, seed = Path(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+sys.path.insert(0, str(tmp / "pybskip"))
+import _cffi_build
+ffi = _cffi_build._ffi("_mutant_cffi", ["-DBSKIP_TRACE", "-DBSKIP_NOISE"])
+lib_path = ffi.compile(tmpdir=str(tmp / "build"))
+spec = importlib.util.spec_from_file_location("_mutant_cffi", lib_path)
+mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+from pybskip.testing.executor import Engine
+from pybskip.testing.hunt import hunt
+t0 = time.monotonic()
+report = hunt(budget, engine=Engine(mod.ffi, mod.lib, "mutant"), seed=seed, out_dir=tmp / "out")
+f = report.failure
+print(json.dumps({"caught": f is not None, "kind": f.kind if f else None,
+                  "histories": report.histories, "seconds": time.monotonic() - t0,
+                  "paths": [str(p) for p in f.paths] if f else []}))
+"""
+
+
+def apply(patch: Path, tmp: Path) -> None:
+    shutil.copytree(ROOT / "core_c", tmp / "core_c", ignore=shutil.ignore_patterns("build"))
+    (tmp / "pybskip").mkdir()
+    shutil.copy(ROOT / "pybskip" / "_cffi_build.py", tmp / "pybskip" / "_cffi_build.py")
+    subprocess.run(["patch", "-s", "-p1", "-i", str(patch)], cwd=tmp, check=True)
+
+
+def hunt_phase(tmp: Path, budget: float, seed: int) -> dict:
+    try:
+        proc = subprocess.run([sys.executable, "-c", HUNT_CHILD, str(tmp), str(budget), str(seed)],
+                              capture_output=True, text=True, timeout=budget + 120, cwd=tmp)
+    except subprocess.TimeoutExpired:
+        return {"caught": False, "kind": "hung (no verdict)", "histories": 0}
+    if proc.returncode != 0:
+        why = "signal %d" % -proc.returncode if proc.returncode < 0 else "exit %d" % proc.returncode
+        return {"caught": False, "crashed": why, "kind": None, "histories": 0,
+                "stderr": proc.stderr[-2000:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+SANITIZER_MARKS = ("ThreadSanitizer", "AddressSanitizer", "runtime error", "CHECK failed",
+                   "validate:", "LeakSanitizer")
+
+
+def sanitizer_phase(tmp: Path, budget: float) -> str:
+    """Runs the patched C tests under TSan then ASan; returns what caught it, or ''."""
+    deadline = time.monotonic() + budget
+    for target in ("tsan", "asan"):
+        left = deadline - time.monotonic()
+        if left <= 5:
+            break
+        env = dict(os.environ, BSKIP_TEST_SCALE="4")
+        try:
+            proc = subprocess.run(["make", "-s", "-C", "core_c", target], cwd=tmp, env=env,
+                                  capture_output=True, text=True, timeout=left)
+        except subprocess.TimeoutExpired:
+            continue
+        if proc.returncode != 0:
+            out = proc.stdout + proc.stderr
+            mark = next((m for m in SANITIZER_MARKS if m in out), "failed C test")
+            return "%s (%s)" % (target, mark.rstrip(":"))
+    return ""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--budget", type=float, default=60.0, help="seconds per mutant (default 60)")
+    ap.add_argument("--only", default=None, help="run only mutants whose name contains this")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    patches = sorted(p for p in MUTANTS.glob("*.patch") if not args.only or args.only in p.name)
+    if not patches:
+        print("no mutants found under %s" % MUTANTS)
+        return 1
+    caught = 0
+    for patch in patches:
+        name = patch.stem
+        start = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="mutant-") as d:
+            tmp = Path(d)
+            apply(patch, tmp)
+            h = hunt_phase(tmp, args.budget * 0.5, args.seed)
+            how = ""
+            if h.get("caught"):
+                how = "%s history after %.1fs (%d histories)" % (h["kind"], h["seconds"], h["histories"])
+            else:
+                san = sanitizer_phase(tmp, max(10.0, args.budget - (time.monotonic() - start)))
+                if san:
+                    crash = " after the hunt %s" % h["crashed"] if h.get("crashed") else ""
+                    how = "sanitizer/C tests: %s%s" % (san, crash)
+        elapsed = time.monotonic() - start
+        if how:
+            caught += 1
+            print("mutant %-36s caught in %5.1fs by %s" % (name, elapsed, how), flush=True)
+        else:
+            extra = " (hunt %s)" % h["crashed"] if h.get("crashed") else ""
+            print("mutant %-36s NOT caught in %5.1fs%s" % (name, elapsed, extra), flush=True)
+    print("mutants caught: %d/%d" % (caught, len(patches)))
+    return 0 if caught == len(patches) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""check.py — checks histories recorded by the executor with pybskip.checkers' `sortedmap` model.
+
+`to_history(events)` converts executor Events into a checker History (inputs in the sortedmap
+vocabulary, timestamps in CLOCK_MONOTONIC nanoseconds); `check_events` runs the checker (and on
+failure its counterexample minimisation); `save_failure` writes the full history and the minimal
+counterexample as JSON Lines plus an HTML visualisation, returning their paths.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from ..checkers import History, Operation, Result, check
+from .executor import Event
+from .program import PUT, SCAN
+
+
+def to_history(events: Sequence[Event], name: str = "") -> History:
+    """Executor events as a checker History for the sortedmap model. O(n)."""
+    ops = []
+    for e in events:
+        op = e.op
+        if op.kind == SCAN:
+            inp = {"f": "scan", "lo": op.key, "hi": op.hi, "limit": op.limit}
+        elif op.kind == PUT:
+            inp = {"f": "put", "key": op.key, "value": op.value}
+        else:
+            inp = {"f": op.kind, "key": op.key}
+        ops.append(Operation(e.client, inp, e.output, e.call_ns, e.return_ns))
+    return History(ops, name, "sortedmap")
+
+
+@dataclass
+class CheckOutcome:
+    verdict: str
+    result: Result
+
+    def describe(self) -> str:
+        return self.result.describe()
+
+
+def check_events(events: Sequence[Event], timeout: Optional[float] = 5.0) -> CheckOutcome:
+    """Linearizability verdict of one executor history ("ok", "illegal" or "unknown")."""
+    result = check(to_history(events), "sortedmap", timeout=timeout)
+    return CheckOutcome(result.verdict, result)
+
+
+_counter = itertools.count()
+
+
+def save_failure(outcome: CheckOutcome, out_dir: Path) -> List[Path]:
+    """Writes history.jsonl, counterexample.jsonl and counterexample.html into a fresh
+    subdirectory of out_dir; returns the three paths."""
+    d = Path(out_dir) / ("failure-%d-%d-%d" % (os.getpid(), int(time.time()), next(_counter)))
+    d.mkdir(parents=True, exist_ok=True)
+    r = outcome.result
+    paths = [r.history.save(d / "history.jsonl")]
+    if r.counterexample is not None:
+        paths.append(r.counterexample.save(d / "counterexample.jsonl"))
+    paths.append(r.to_html(d / "counterexample.html"))
+    return paths
