@@ -1,0 +1,215 @@
+"""invariants.py — the inductive invariant of the protocol model, and the wait-for rank.
+
+The invariant is a list of named conjuncts (so a failed proof names the one that broke):
+  shape    heads alive and leftmost; right goes right on the same level to a live node; at most
+           one live left neighbour per node; a parent entry is one level up in a live node;
+  locks    a write lock is exclusive; only live nodes are held; an idle thread holds nothing;
+  order    a thread standing in x holds only locks <= x; a pending request is > every lock its
+           thread holds (the property (a) of the proof, in its inductive form);
+  coupling a pending request was read from a node the thread still holds (its right neighbour or
+           one of its down pointers), or is the head of a level — this is what makes immediate
+           reclamation safe;
+  phases   what each insert/delete sub-step holds (above, the new node, the spill node...).
+The wait-for rank of a pending thread is (its requested node, its mode) ordered lexicographically
+by the global lock order, then R < W.
+"""
+from __future__ import annotations
+
+from typing import Callable, List, Tuple
+
+import z3
+
+from .model import Model
+from .state import State
+from .universe import ALIVE, DELETE, NONE, PC, PUT, RD, WR
+
+Conjunct = Tuple[str, Callable[[Model, State], z3.BoolRef]]
+
+
+def _per_thread(name: str, body: Callable[[Model, State, z3.ExprRef], z3.BoolRef]) -> Conjunct:
+    return name, lambda m, s: m.u.all_t(lambda t: body(m, s, t))
+
+
+def _held_le(m: Model, s: State, t, top) -> z3.BoolRef:
+    return m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), m.le(n, top)))
+
+
+def _in(s: State, t, *pcs: str) -> z3.BoolRef:
+    return z3.Or([s.pc[t] == PC[p] for p in pcs])
+
+
+def shape(m: Model, s: State) -> List[Tuple[str, z3.BoolRef]]:
+    u, al = m.u, (lambda n: s.st[n] == ALIVE)
+    nx = s.nxt
+    return [
+        ("heads alive", u.all_n(lambda n: z3.Implies(m.ishead(n), al(n)))),
+        ("heads leftmost", u.all_n(lambda n: u.all_n(lambda h: z3.Implies(
+            z3.And(al(n), m.ishead(h), m.lvl(h) == m.lvl(n)), m.pos(h) <= m.pos(n))))),
+        ("right goes right", u.all_n(lambda n: z3.Implies(z3.And(al(n), s.hasn[n]), z3.And(
+            al(nx[n]), m.lvl(nx[n]) == m.lvl(n), m.pos(nx[n]) > m.pos(n))))),
+        ("one left neighbour", u.all_n(lambda a: u.all_n(lambda b: z3.Implies(
+            z3.And(al(a), al(b), s.hasn[a], s.hasn[b], nx[a] == nx[b]), a == b)))),
+        ("parent one level up", u.all_n(lambda n: z3.Implies(z3.And(al(n), s.hasp[n]), z3.And(
+            al(s.par[n]), m.lvl(s.par[n]) == m.lvl(n) + 1)))),
+        ("only live nodes have parents", u.all_n(lambda n: z3.Implies(z3.Not(al(n)),
+                                                                      z3.Not(s.hasp[n])))),
+    ]
+
+
+def _locks(m: Model, s: State) -> List[Tuple[str, z3.BoolRef]]:
+    u = m.u
+    return [
+        ("write lock exclusive", u.all_t(lambda t: u.all_t(lambda v: u.all_n(lambda n: z3.Implies(
+            z3.And(t != v, s.hold[t, n] == WR), s.hold[v, n] == NONE))))),
+        ("held nodes are live", u.all_t(lambda t: u.all_n(lambda n: z3.Implies(
+            m.held(s, t, n), s.st[n] == ALIVE)))),
+    ]
+
+
+def _thread_conjuncts() -> List[Conjunct]:
+    def idle(m: Model, s: State, t) -> z3.BoolRef:
+        return z3.Implies(_in(s, t, "START", "DONE"),
+                          m.u.all_n(lambda n: s.hold[t, n] == NONE))
+
+    def standing(m: Model, s: State, t) -> z3.BoolRef:
+        x = s.x[t]
+        return z3.Implies(_in(s, t, "LOOP", "RD", "SLOOP"), z3.And(
+            s.hold[t, x] == s.xm[t], s.xm[t] != NONE, _held_le(m, s, t, x)))
+
+    def pending(m: Model, s: State, t) -> z3.BoolRef:
+        req, x = s.req[t], s.x[t]
+        first = z3.And(m.ishead(req), m.u.all_n(lambda n: s.hold[t, n] == NONE))
+        coupled = z3.And(m.held(s, t, x), z3.Or(z3.And(s.hasn[x], s.nxt[x] == req),
+                                                 m.child_of(s, x, req)))
+        return z3.Implies(_in(s, t, "PEND"), z3.And(
+            s.st[req] == ALIVE, s.reqm[t] != NONE,
+            m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), m.lt(n, req))),
+            z3.Implies(s.hasrel[t], m.held(s, t, s.rel[t])), z3.Or(first, coupled)))
+
+    def granted(m: Model, s: State, t) -> z3.BoolRef:
+        req = s.req[t]
+        return z3.Implies(_in(s, t, "SWAP"), z3.And(
+            s.hold[t, req] == s.reqm[t], s.reqm[t] != NONE, _held_le(m, s, t, req),
+            z3.Implies(s.hasrel[t], z3.And(m.held(s, t, s.rel[t]), s.rel[t] != req))))
+
+    def continuation(m: Model, s: State, t) -> z3.BoolRef:
+        return z3.Implies(_in(s, t, "PEND", "SWAP"), z3.Or(
+            [s.cont[t] == PC[p] for p in ("LOOP", "RD", "SLOOP", "DN", "FIN")]))
+
+    def op_of_pc(m: Model, s: State, t) -> z3.BoolRef:
+        dn = z3.Or(_in(s, t, "DN"), z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["DN"]))
+        return z3.And(z3.Implies(dn, m.op(t) == DELETE),
+                      z3.Implies(_in(s, t, "OVF", "S1", "S2", "S3", "S4", "F1", "F2"),
+                                 m.op(t) == PUT))
+
+    def to_dn(m: Model, s: State, t) -> z3.BoolRef:
+        x, req = s.x[t], s.req[t]
+        return z3.Implies(z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["DN"]), z3.And(
+            s.hold[t, x] == WR, s.xm[t] == WR, s.hasn[x], s.nxt[x] == req,
+            s.reqm[t] == WR, z3.Not(s.hasrel[t]),
+            m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), z3.Or(m.le(n, x), n == req)))))
+
+    def dn(m: Model, s: State, t) -> z3.BoolRef:
+        x, y = s.x[t], s.y[t]
+        return z3.Implies(_in(s, t, "DN"), z3.And(
+            s.hold[t, x] == WR, s.xm[t] == WR, s.hold[t, y] == WR, s.hasn[x], s.nxt[x] == y,
+            m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), z3.Or(m.le(n, x), n == y)))))
+
+    def put_levels(m: Model, s: State, t) -> z3.BoolRef:
+        x, req, lim = s.x[t], s.req[t], s.lim[t]
+        loop = z3.And(m.op(t) == PUT, _in(s, t, "LOOP"))
+        pend = z3.And(m.op(t) == PUT, _in(s, t, "PEND", "SWAP"), s.cont[t] == PC["LOOP"])
+        return z3.And(
+            z3.Implies(z3.And(loop, s.xm[t] == RD), m.lvl(x) >= lim),
+            z3.Implies(z3.And(loop, s.xm[t] == WR), m.lvl(x) <= lim - 1),
+            z3.Implies(z3.And(pend, s.reqm[t] == RD), m.lvl(req) >= lim),
+            z3.Implies(z3.And(pend, s.reqm[t] == WR), m.lvl(req) <= lim - 1))
+
+    def above_held(m: Model, s: State, t) -> z3.BoolRef:
+        x, req, a, lim = s.x[t], s.req[t], s.above[t], s.lim[t]
+        loop = z3.And(m.op(t) == PUT, _in(s, t, "LOOP"), s.xm[t] == WR, m.lvl(x) < lim - 1)
+        pend = z3.And(m.op(t) == PUT, _in(s, t, "PEND", "SWAP"), s.cont[t] == PC["LOOP"],
+                      s.reqm[t] == WR, m.lvl(req) < lim - 1)
+        return z3.And(
+            z3.Implies(loop, z3.And(s.hold[t, a] == WR, m.lvl(a) == m.lvl(x) + 1)),
+            z3.Implies(pend, z3.And(s.hold[t, a] == WR, m.lvl(a) == m.lvl(req) + 1,
+                                    z3.Implies(s.hasrel[t], s.rel[t] != a))))
+
+    def two_nodes(m: Model, s: State, t) -> z3.BoolRef:
+        """x and its new right neighbour y, both write-held (overflow, split, spill)."""
+        x, y = s.x[t], s.y[t]
+        return z3.Implies(_in(s, t, "OVF", "S1", "S2", "S3", "S4"), z3.And(
+            s.hold[t, x] == WR, s.hold[t, y] == WR, m.lvl(y) == m.lvl(x),
+            m.pos(x) < m.pos(y)))
+
+    def ovf(m: Model, s: State, t) -> z3.BoolRef:
+        x = s.x[t]
+        return z3.Implies(_in(s, t, "OVF"), z3.And(m.lvl(x) == s.lim[t] - 1,
+                                                   _held_le(m, s, t, s.y[t])))
+
+    def split(m: Model, s: State, t) -> z3.BoolRef:
+        x, y, a, sp = s.x[t], s.y[t], s.above[t], s.s[t]
+        held_ok = m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), z3.Or(
+            m.le(n, y), z3.And(s.has_s[t], n == sp))))
+        spill = z3.Implies(s.has_s[t], z3.And(s.hold[t, sp] == WR, s.hasn[y], s.nxt[y] == sp,
+                                              m.lvl(sp) == m.lvl(y)))
+        return z3.And(
+            z3.Implies(_in(s, t, "S1", "S2", "S3", "S4"), m.lvl(x) < s.lim[t] - 1),
+            z3.Implies(_in(s, t, "S1", "S2"), z3.And(
+                s.hold[t, a] == WR, m.lvl(a) == m.lvl(x) + 1, z3.Not(s.hasp[y]),
+                s.hasn[x], s.nxt[x] == y)),
+            z3.Implies(_in(s, t, "S1"), _held_le(m, s, t, y)),
+            z3.Implies(_in(s, t, "S2", "S3"), z3.And(spill, held_ok)),
+            z3.Implies(_in(s, t, "S4"), _held_le(m, s, t, y)))
+
+    def found_lower(m: Model, s: State, t) -> z3.BoolRef:
+        x, y, a = s.x[t], s.y[t], s.above[t]
+        both = z3.And(s.hold[t, y] == WR, s.hold[t, a] == WR, m.lvl(a) == m.lvl(y) + 1,
+                      z3.Not(s.hasp[y]), _held_le(m, s, t, y))
+        return z3.And(
+            z3.Implies(_in(s, t, "F1"), z3.And(both, s.hold[t, x] == WR, m.lvl(y) == m.lvl(x),
+                                               z3.Or(y == x, m.pos(x) < m.pos(y)))),
+            z3.Implies(_in(s, t, "F2"), both))
+
+    return [
+        _per_thread("idle threads hold nothing", idle),
+        _per_thread("held locks <= current node", standing),
+        _per_thread("pending request > held locks, read from a held node", pending),
+        _per_thread("granted request >= held locks", granted),
+        _per_thread("requests continue at a known step", continuation),
+        _per_thread("insert/delete sub-steps belong to their operation", op_of_pc),
+        _per_thread("delete: N is L's successor", to_dn),
+        _per_thread("delete: L and N write-held", dn),
+        _per_thread("put: read levels >= h > write levels", put_levels),
+        _per_thread("put: k's entry above stays write-held", above_held),
+        _per_thread("put: split halves write-held", two_nodes),
+        _per_thread("put: overflow at level h-1", ovf),
+        _per_thread("put: split below h-1", split),
+        _per_thread("put: k found below h-1", found_lower),
+    ]
+
+
+def conjuncts(m: Model, s: State) -> List[Tuple[str, z3.BoolRef]]:
+    """The invariant as (name, formula) pairs, for state s."""
+    return shape(m, s) + _locks(m, s) + [(n, f(m, s)) for n, f in _thread_conjuncts()]
+
+
+def invariant(m: Model, s: State) -> z3.BoolRef:
+    return z3.And([f for _, f in conjuncts(m, s)])
+
+
+def rank_lt(m: Model, s: State, t, v) -> z3.BoolRef:
+    """The wait-for rank of t is below that of v: (requested node, mode), global order then
+    R < W."""
+    a, b = s.req[t], s.req[v]
+    return z3.Or(m.lt(a, b), z3.And(a == b, s.reqm[t] == RD, s.reqm[v] == WR))
+
+
+def newly_acquired_above_held(m: Model, s: State, n: State, t) -> z3.BoolRef:
+    """Every lock t holds in n but not in s is greater than every lock t held in s."""
+    u = m.u
+    return u.all_n(lambda a: u.all_n(lambda b: z3.Implies(
+        z3.And(m.held(s, t, a), z3.Not(m.held(s, t, b)), m.held(n, t, b)), m.lt(a, b))))
+
+
+__all__ = ["conjuncts", "invariant", "rank_lt", "newly_acquired_above_held"]

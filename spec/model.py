@@ -1,0 +1,519 @@
+"""model.py — the top-down locking protocol of core_c as a transition system over State.
+
+One transition = one step of the C code that another thread could observe: a lock request, a
+grant, a release, or a change of shared pointers made under the write lock that guards them
+(core_c/src/get.c, insert.c, delete.c, scan.c). Keys are abstracted away: where the code decides
+by comparing keys (move right? which child? is k here? does the node overflow?) the model chooses
+nondeterministically among the moves the shape allows, so it has every behaviour of the code and
+more. Two facts that follow from the data invariants are kept as guards (documented in README.md,
+"Assumptions"): a node whose first key is k has no parent entry once k is gone from the level
+above (delete's unlink; insert's "k already on this level" at k's old top level).
+
+Locks are glibc rwlocks, writer-preferring (PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP): a read
+request waits while the node is write-held or another thread waits for it in write mode; a write
+request waits while any other thread holds it. Creating a node (locking it before it is linked)
+is an acquisition that never waits.
+
+Global lock order: a < b iff level(a) > level(b), or same level and pos(a) < pos(b); pos is a
+node's place in its level's list (heads leftmost). Nodes are created between two neighbours, so
+pos never has to change.
+
+Variants (broken on purpose, variants.py) switch single steps: "upgrade", "bottom_up", "left",
+"parent_early", "scan_rtl". Invariant: with variant None the transitions are exactly the protocol
+of core_c as described in spec/README.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Tuple
+
+import z3
+
+from .state import State
+from .universe import (ALIVE, DELETE, FREED, GET, NONE, PC, PUT, RD, SCAN, UNBORN, WR, Choices,
+                       Op, Universe)
+
+Step = Tuple[z3.BoolRef, State]
+
+VARIANTS = ("upgrade", "bottom_up", "left", "parent_early", "scan_rtl")
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A named protocol step of thread t: fn(model, state, t, choices) -> (guard, next state)."""
+    name: str
+    fn: Callable[["Model", State, z3.ExprRef, Choices], Step]
+    acquires: bool = False  # creates a node (an acquisition that cannot wait)
+
+
+class Model:
+    """Static symbols (levels, positions, heads, each thread's operation) and the transitions.
+
+    :param u: the universe (bounded or not).
+    :param variant: None for the protocol of core_c, or one of VARIANTS.
+    """
+
+    def __init__(self, u: Universe, variant: Optional[str] = None) -> None:
+        assert variant is None or variant in VARIANTS, variant
+        self.u, self.variant = u, variant
+        self.lvl = z3.Function("lvl", u.N, z3.IntSort())
+        self.pos = z3.Function("pos", u.N, z3.IntSort())
+        self.ishead = z3.Function("ishead", u.N, z3.BoolSort())
+        self.op = z3.Function("op", u.T, Op)
+        self.transitions = _transitions(variant)
+
+    # ---- the global lock order -------------------------------------------------------------
+    def lt(self, a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
+        """a strictly before b in the global order (level descending, then position)."""
+        return z3.Or(self.lvl(a) > self.lvl(b),
+                     z3.And(self.lvl(a) == self.lvl(b), self.pos(a) < self.pos(b)))
+
+    def le(self, a: z3.ExprRef, b: z3.ExprRef) -> z3.BoolRef:
+        return z3.Or(a == b, self.lt(a, b))
+
+    # ---- static axioms of the shape ----------------------------------------------------------
+    def axioms(self) -> z3.BoolRef:
+        """Levels are >= 0; one head per level."""
+        u = self.u
+        return z3.And(
+            u.all_n(lambda n: self.lvl(n) >= 0),
+            u.all_n(lambda a: u.all_n(lambda b: z3.Implies(
+                z3.And(self.ishead(a), self.ishead(b), self.lvl(a) == self.lvl(b)), a == b))))
+
+    # ---- helpers over a state ---------------------------------------------------------------
+    def held(self, s: State, t: z3.ExprRef, n: z3.ExprRef) -> z3.BoolRef:
+        return s.hold[t, n] != NONE
+
+    def child_of(self, s: State, x: z3.ExprRef, c: z3.ExprRef) -> z3.BoolRef:
+        """c is named by a down pointer of x (an entry's, or a head's implicit -inf entry)."""
+        return z3.And(self.lvl(x) > 0, z3.Or(
+            z3.And(s.hasp[c], s.par[c] == x),
+            z3.And(self.ishead(x), self.ishead(c), self.lvl(c) == self.lvl(x) - 1)))
+
+    def writer_waiting(self, s: State, t: z3.ExprRef, m: z3.ExprRef) -> z3.BoolRef:
+        """Some thread other than t waits for m in write mode (glibc writer preference)."""
+        return self.u.any_t(lambda v: z3.And(v != t, s.pc[v] == PC["PEND"], s.req[v] == m,
+                                             s.reqm[v] == WR))
+
+    def grantable(self, s: State, t: z3.ExprRef) -> z3.BoolRef:
+        """t's pending request can be granted now."""
+        m, u = s.req[t], self.u
+        w_ok = u.all_t(lambda v: z3.Or(v == t, s.hold[v, m] == NONE))
+        r_ok = z3.And(u.all_t(lambda v: s.hold[v, m] != WR), z3.Not(self.writer_waiting(s, t, m)))
+        return z3.If(s.reqm[t] == WR, w_ok, r_ok)
+
+    def waits_for(self, s: State, t: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
+        """Wait-for edge t -> v: t's pending request is held up by v (holder in a conflicting
+        mode, or, for a read request, v waiting to write the same node)."""
+        m = s.req[t]
+        return z3.And(s.pc[t] == PC["PEND"], z3.If(
+            s.reqm[t] == WR,
+            z3.And(v != t, s.hold[v, m] != NONE),
+            z3.Or(s.hold[v, m] == WR,
+                  z3.And(v != t, s.pc[v] == PC["PEND"], s.req[v] == m, s.reqm[v] == WR))))
+
+    def blocked(self, s: State, t: z3.ExprRef) -> z3.BoolRef:
+        return z3.And(s.pc[t] == PC["PEND"], z3.Not(self.grantable(s, t)))
+
+    def deadlock(self, s: State) -> z3.BoolRef:
+        """Some thread unfinished, and every unfinished thread blocked on a lock."""
+        u = self.u
+        return z3.And(u.any_t(lambda t: s.pc[t] != PC["DONE"]),
+                      u.all_t(lambda t: z3.Or(s.pc[t] == PC["DONE"], self.blocked(s, t))))
+
+    def uses_freed(self, s: State) -> z3.BoolRef:
+        """Some thread holds the lock of a freed node (a use after free)."""
+        u = self.u
+        return u.any_t(lambda t: u.any_n(lambda n: z3.And(self.held(s, t, n), s.st[n] == FREED)))
+
+    def initial(self, s: State) -> z3.BoolRef:
+        """Every thread at START holding nothing. (The shape of an initial state is any shape
+        satisfying the shape conjuncts of the invariant: invariants.shape.)"""
+        u = self.u
+        return u.all_t(lambda t: z3.And(s.pc[t] == PC["START"], s.lim[t] == 0,
+                                        u.all_n(lambda n: s.hold[t, n] == NONE)))
+
+    # ---- building blocks of transitions --------------------------------------------------------
+    def release(self, s: State, t: z3.ExprRef, n: z3.ExprRef) -> z3.ExprRef:
+        return z3.Store(s.hold, t, n, NONE)
+
+    def pend(self, s: State, t: z3.ExprRef, req: z3.ExprRef, mode: z3.ExprRef,
+             rel: Optional[z3.ExprRef], cont: z3.ExprRef, **more: z3.ExprRef) -> State:
+        """t asks for req in `mode`; once granted it releases rel (if any) and goes on at cont."""
+        return s.with_(pc=z3.Store(s.pc, t, PC["PEND"]), req=z3.Store(s.req, t, req),
+                       reqm=z3.Store(s.reqm, t, mode),
+                       hasrel=z3.Store(s.hasrel, t, rel is not None),
+                       rel=z3.Store(s.rel, t, rel) if rel is not None else s.rel,
+                       cont=z3.Store(s.cont, t, cont), **more)
+
+    def create(self, s: State, t: z3.ExprRef, ch: Choices, left: z3.ExprRef,
+               tag: str) -> Tuple[z3.BoolRef, State, z3.ExprRef]:
+        """t creates a node right after `left` (which it write-holds), write-locks it and links it
+        in; some of left's entries (any subset: the keys after the split point) move into it.
+        Returns (guard, state, new node)."""
+        y, mv = ch.node(tag), ch.pred(tag + "_moves")
+        guard = z3.And(s.st[y] == UNBORN, self.lvl(y) == self.lvl(left), self.pos(y) > self.pos(left),
+                       z3.Implies(s.hasn[left], self.pos(y) < self.pos(s.nxt[left])))
+        c = self.u.fresh(self.u.N, "c")
+        par = z3.Lambda([c], z3.If(z3.And(s.hasp[c], s.par[c] == left, mv(c)), y, s.par[c]))
+        n = s.with_(st=z3.Store(s.st, y, ALIVE), hold=z3.Store(s.hold, t, y, WR),
+                    nxt=z3.Store(z3.Store(s.nxt, y, s.nxt[left]), left, y),
+                    hasn=z3.Store(z3.Store(s.hasn, y, s.hasn[left]), left, True),
+                    hasp=z3.Store(s.hasp, y, False), par=par)
+        return guard, n, y
+
+    def at(self, s: State, t: z3.ExprRef, pc: str) -> z3.BoolRef:
+        return s.pc[t] == PC[pc]
+
+    def goto(self, s: State, t: z3.ExprRef, pc: str) -> z3.ExprRef:
+        return z3.Store(s.pc, t, PC[pc])
+
+
+# ======================================================================================
+# The transitions. Each function: (model, state, thread, choices) -> (guard, next state).
+# ======================================================================================
+
+def t_start(m: Model, s: State, t, ch: Choices) -> Step:
+    """Begin an operation: ask for the head of some level (the current top) in the op's mode.
+    put draws its height h first and starts at a level >= h-1; delete clamps its write level."""
+    hd, h = ch.node("head"), ch.int("h")
+    op, lim = m.op(t), s.lim[t]
+    dlim = z3.If(lim > m.lvl(hd), m.lvl(hd), lim)
+    guard = z3.And(m.at(s, t, "START"), m.ishead(hd),
+                   z3.Implies(op == PUT, z3.And(h >= 1, m.lvl(hd) >= h - 1)))
+    if m.u.bounded:
+        guard = z3.And(guard, m.lvl(hd) <= m.u.max_level, h - 1 <= m.u.max_level)
+    mode = z3.If(op == PUT, z3.If(m.lvl(hd) >= h, RD, WR),
+                 z3.If(op == DELETE, z3.If(m.lvl(hd) > dlim, RD, WR), RD))
+    newlim = z3.If(op == PUT, h, z3.If(op == DELETE, dlim, lim))
+    return guard, m.pend(s, t, hd, mode, None, PC["LOOP"], lim=z3.Store(s.lim, t, newlim))
+
+
+def t_grant(m: Model, s: State, t, ch: Choices) -> Step:
+    """The rwlock grants a pending request."""
+    guard = z3.And(m.at(s, t, "PEND"), m.grantable(s, t))
+    return guard, s.with_(hold=z3.Store(s.hold, t, s.req[t], s.reqm[t]), pc=m.goto(s, t, "SWAP"))
+
+
+def t_swap(m: Model, s: State, t, ch: Choices) -> Step:
+    """Coupling: the new lock is held; release the one it replaces and move on."""
+    req, to_dn = s.req[t], s.cont[t] == PC["DN"]
+    hold = z3.If(s.hasrel[t], m.release(s, t, s.rel[t]), s.hold)
+    return m.at(s, t, "SWAP"), s.with_(
+        hold=hold, pc=z3.Store(s.pc, t, s.cont[t]),
+        x=z3.If(to_dn, s.x, z3.Store(s.x, t, req)), xm=z3.If(to_dn, s.xm, z3.Store(s.xm, t, s.reqm[t])),
+        y=z3.If(to_dn, z3.Store(s.y, t, req), s.y))
+
+
+def _put_w(m: Model, s: State, t) -> z3.BoolRef:
+    return z3.And(m.op(t) == PUT, s.xm[t] == WR)
+
+
+def t_right(m: Model, s: State, t, ch: Choices) -> Step:
+    """walk_right: lock the right neighbour in the mode held, then release the current node."""
+    x = s.x[t]
+    guard = z3.And(m.at(s, t, "LOOP"), s.hasn[x])
+    return guard, m.pend(s, t, s.nxt[x], s.xm[t], x, PC["LOOP"])
+
+
+def t_down(m: Model, s: State, t, ch: Choices) -> Step:
+    """Lock a child (down pointer of the entry searched), then release the parent. Mode: get and
+    scan R; put R at levels >= h, W below; delete R above its write level; replace_down W at
+    level 0. Not used by put's write phase (its descent is part of placing/splitting)."""
+    x, c, op, lim = s.x[t], ch.node("child"), m.op(t), s.lim[t]
+    in_rd = m.at(s, t, "RD")
+    guard = z3.And(z3.Or(in_rd, z3.And(m.at(s, t, "LOOP"), z3.Not(_put_w(m, s, t)))),
+                   m.child_of(s, x, c))
+    lc = m.lvl(c)
+    mode = z3.If(in_rd, z3.If(lc == 0, WR, s.xm[t]),
+                 z3.If(op == PUT, z3.If(lc >= lim, RD, WR),
+                       z3.If(op == DELETE, z3.If(z3.Or(s.xm[t] == WR, lc <= lim), WR, RD), RD)))
+    cont = z3.If(in_rd, PC["RD"], PC["LOOP"])
+    if m.variant == "parent_early":  # BROKEN: the parent is released before the child is locked
+        return guard, m.pend(s.with_(hold=m.release(s, t, x)), t, c, mode, None, cont)
+    return guard, m.pend(s, t, c, mode, x, cont)
+
+
+def t_get_end(m: Model, s: State, t, ch: Choices) -> Step:
+    """get at level 0: read, then release."""
+    return z3.And(m.at(s, t, "LOOP"), m.op(t) == GET, m.lvl(s.x[t]) == 0), \
+        s.with_(pc=m.goto(s, t, "FIN"))
+
+
+def t_scan_level0(m: Model, s: State, t, ch: Choices) -> Step:
+    """scan reached the level-0 node of lo: start the growing phase."""
+    return z3.And(m.at(s, t, "LOOP"), m.op(t) == SCAN, m.lvl(s.x[t]) == 0), \
+        s.with_(pc=m.goto(s, t, "SLOOP"))
+
+
+def t_scan_next(m: Model, s: State, t, ch: Choices) -> Step:
+    """scan: read-lock the next level-0 node, keeping every lock held so far (two-phase)."""
+    x = s.x[t]
+    if m.variant == "scan_rtl":  # BROKEN: the scan walks right to left
+        p = ch.node("left")
+        guard = z3.And(m.at(s, t, "SLOOP"), s.st[p] == ALIVE, s.hasn[p], s.nxt[p] == x)
+        return guard, m.pend(s, t, p, RD, None, PC["SLOOP"])
+    return z3.And(m.at(s, t, "SLOOP"), s.hasn[x]), m.pend(s, t, s.nxt[x], RD, None, PC["SLOOP"])
+
+
+def t_scan_end(m: Model, s: State, t, ch: Choices) -> Step:
+    """scan: the range is covered; read, then the shrinking phase."""
+    return m.at(s, t, "SLOOP"), s.with_(pc=m.goto(s, t, "FIN"))
+
+
+def t_release_one(m: Model, s: State, t, ch: Choices) -> Step:
+    """Final releases (any order: no acquisition follows them)."""
+    n = ch.node("n")
+    guard = z3.And(z3.Or(m.at(s, t, "FIN"), m.at(s, t, "RESTART")), m.held(s, t, n))
+    return guard, s.with_(hold=m.release(s, t, n))
+
+
+def _holds_none(m: Model, s: State, t) -> z3.BoolRef:
+    return m.u.all_n(lambda n: s.hold[t, n] == NONE)
+
+
+def t_finish(m: Model, s: State, t, ch: Choices) -> Step:
+    """Everything released: the operation ends."""
+    return z3.And(m.at(s, t, "FIN"), _holds_none(m, s, t)), s.with_(pc=m.goto(s, t, "DONE"))
+
+
+def t_restart(m: Model, s: State, t, ch: Choices) -> Step:
+    """delete re-descends from the top (instead of upgrading a read lock)."""
+    return z3.And(m.at(s, t, "RESTART"), _holds_none(m, s, t)), s.with_(pc=m.goto(s, t, "START"))
+
+
+def t_put_found(m: Model, s: State, t, ch: Choices) -> Step:
+    """put finds k already present (levels >= h-1): follow k's down pointers (replace_down)."""
+    x = s.x[t]
+    guard = z3.And(m.at(s, t, "LOOP"), m.op(t) == PUT,
+                   z3.Or(s.xm[t] == RD, m.lvl(x) == s.lim[t] - 1))
+    return guard, s.with_(pc=m.goto(s, t, "RD"))
+
+
+def t_rd_end(m: Model, s: State, t, ch: Choices) -> Step:
+    """replace_down at level 0: value replaced; release."""
+    return z3.And(m.at(s, t, "RD"), m.lvl(s.x[t]) == 0), s.with_(pc=m.goto(s, t, "FIN"))
+
+
+def t_del_found_r(m: Model, s: State, t, ch: Choices) -> Step:
+    """delete meets k on a read-locked level: release everything and re-descend with write locks
+    from that level (never an upgrade)."""
+    x = s.x[t]
+    guard = z3.And(m.at(s, t, "LOOP"), m.op(t) == DELETE, s.xm[t] == RD)
+    lim = z3.Store(s.lim, t, m.lvl(x))
+    if m.variant == "upgrade":  # BROKEN: upgrade the read lock to write while holding it
+        return guard, m.pend(s, t, x, WR, None, PC["LOOP"], lim=lim)
+    return guard, s.with_(pc=m.goto(s, t, "RESTART"), lim=lim)
+
+
+def t_put_place_leaf(m: Model, s: State, t, ch: Choices) -> Step:
+    """put, height 1: k placed in its level-0 node (room left)."""
+    x = s.x[t]
+    guard = z3.And(m.at(s, t, "LOOP"), _put_w(m, s, t), m.lvl(x) == s.lim[t] - 1, m.lvl(x) == 0)
+    return guard, s.with_(pc=m.goto(s, t, "FIN"))
+
+
+def t_put_promote_up(m: Model, s: State, t, ch: Choices) -> Step:
+    """BROKEN variant bottom_up: after placing k at level 0, lock the level-1 node to promote k
+    into while still holding the level-0 node."""
+    x, p = s.x[t], ch.node("upper")
+    guard = z3.And(m.at(s, t, "LOOP"), _put_w(m, s, t), m.lvl(x) == 0, s.st[p] == ALIVE,
+                   m.lvl(p) == 1)
+    return guard, m.pend(s, t, p, WR, None, PC["FIN"])
+
+
+def t_put_place_descend(m: Model, s: State, t, ch: Choices) -> Step:
+    """put at level h-1 > 0: k's top entry placed in x (room left); x stays write-locked
+    (`above`) while the child of the entry before k is write-locked."""
+    x, c = s.x[t], ch.node("child")
+    guard = z3.And(m.at(s, t, "LOOP"), _put_w(m, s, t), m.lvl(x) == s.lim[t] - 1,
+                   m.child_of(s, x, c))
+    return guard, m.pend(s, t, c, WR, None, PC["LOOP"], above=z3.Store(s.above, t, x))
+
+
+def t_put_overflow(m: Model, s: State, t, ch: Choices) -> Step:
+    """put at level h-1, x full: split x in half; the new right half is created write-locked."""
+    x = s.x[t]
+    g, n, y = m.create(s, t, ch, x, "half")
+    guard = z3.And(m.at(s, t, "LOOP"), _put_w(m, s, t), m.lvl(x) == s.lim[t] - 1, g)
+    return guard, n.with_(y=z3.Store(n.y, t, y), pc=m.goto(n, t, "OVF"))
+
+
+def t_ovf_leaf(m: Model, s: State, t, ch: Choices) -> Step:
+    """After an overflow split at level 0: k placed; release both halves."""
+    return z3.And(m.at(s, t, "OVF"), m.lvl(s.x[t]) == 0), s.with_(pc=m.goto(s, t, "FIN"))
+
+
+def t_ovf_descend(m: Model, s: State, t, ch: Choices) -> Step:
+    """After an overflow split above level 0: k's entry is in one half (kept as `above`); lock
+    the child of the entry before k (in either half), then release the other half."""
+    x, y = s.x[t], s.y[t]
+    k_in_y, pred_in_y, c = ch.bool("k_in_y"), ch.bool("pred_in_y"), ch.node("child")
+    kx, other, pred = z3.If(k_in_y, y, x), z3.If(k_in_y, x, y), z3.If(pred_in_y, y, x)
+    guard = z3.And(m.at(s, t, "OVF"), m.lvl(x) > 0, m.child_of(s, pred, c))
+    return guard, m.pend(s, t, c, WR, other, PC["LOOP"], above=z3.Store(s.above, t, kx),
+                         x=z3.Store(s.x, t, pred))
+
+
+def _split_phase(m: Model, s: State, t) -> z3.BoolRef:
+    return z3.And(m.at(s, t, "LOOP"), _put_w(m, s, t), m.lvl(s.x[t]) < s.lim[t] - 1)
+
+
+def t_split(m: Model, s: State, t, ch: Choices) -> Step:
+    """put below level h-1: split x at k; the new node y headed by k is created write-locked."""
+    g, n, y = m.create(s, t, ch, s.x[t], "knode")
+    return z3.And(_split_phase(m, s, t), g), n.with_(y=z3.Store(n.y, t, y), pc=m.goto(n, t, "S1"))
+
+
+def t_spill_yes(m: Model, s: State, t, ch: Choices) -> Step:
+    """k plus x's tail overflow one node (a full head): a spill node is created right of y."""
+    g, n, sp = m.create(s, t, ch, s.y[t], "spill")
+    return z3.And(m.at(s, t, "S1"), g), n.with_(s=z3.Store(n.s, t, sp),
+                                                has_s=z3.Store(n.has_s, t, True),
+                                                pc=m.goto(n, t, "S2"))
+
+
+def t_spill_no(m: Model, s: State, t, ch: Choices) -> Step:
+    return m.at(s, t, "S1"), s.with_(has_s=z3.Store(s.has_s, t, False), pc=m.goto(s, t, "S2"))
+
+
+def t_link_up(m: Model, s: State, t, ch: Choices) -> Step:
+    """k's entry above gets y as its down pointer; then `above` is released."""
+    y, a = s.y[t], s.above[t]
+    return m.at(s, t, "S2"), s.with_(par=z3.Store(s.par, y, a), hasp=z3.Store(s.hasp, y, True),
+                                     hold=m.release(s, t, a), pc=m.goto(s, t, "S3"))
+
+
+def t_release_spill(m: Model, s: State, t, ch: Choices) -> Step:
+    hold = z3.If(s.has_s[t], m.release(s, t, s.s[t]), s.hold)
+    return m.at(s, t, "S3"), s.with_(hold=hold, pc=m.goto(s, t, "S4"))
+
+
+def t_split_leaf(m: Model, s: State, t, ch: Choices) -> Step:
+    """Split at level 0 done (value written in y): release y and x."""
+    return z3.And(m.at(s, t, "S4"), m.lvl(s.x[t]) == 0), s.with_(pc=m.goto(s, t, "FIN"))
+
+
+def t_split_descend(m: Model, s: State, t, ch: Choices) -> Step:
+    """Split above level 0 done: y (k's new node) becomes `above`; lock the child of the entry
+    before k in x, then release x."""
+    x, c = s.x[t], ch.node("child")
+    guard = z3.And(m.at(s, t, "S4"), m.lvl(x) > 0, m.child_of(s, x, c))
+    return guard, m.pend(s, t, c, WR, x, PC["LOOP"], above=z3.Store(s.above, t, s.y[t]))
+
+
+def t_lower_found_new(m: Model, s: State, t, ch: Choices) -> Step:
+    """put below h-1 finds k (its old top level), inside x: k and the keys after it move to a new
+    node (created write-locked) that k heads."""
+    g, n, y = m.create(s, t, ch, s.x[t], "target")
+    return z3.And(_split_phase(m, s, t), g), n.with_(y=z3.Store(n.y, t, y), pc=m.goto(n, t, "F1"))
+
+
+def t_lower_found_here(m: Model, s: State, t, ch: Choices) -> Step:
+    """put below h-1 finds k heading x. Guard (data invariant): k is not on the level above, so
+    x has no parent entry."""
+    x = s.x[t]
+    guard = z3.And(_split_phase(m, s, t), z3.Not(s.hasp[x]))
+    return guard, s.with_(y=z3.Store(s.y, t, x), pc=m.goto(s, t, "F1"))
+
+
+def t_f1(m: Model, s: State, t, ch: Choices) -> Step:
+    """Release x if k's node is a new one."""
+    x, y = s.x[t], s.y[t]
+    return m.at(s, t, "F1"), s.with_(hold=z3.If(y != x, m.release(s, t, x), s.hold),
+                                     pc=m.goto(s, t, "F2"))
+
+
+def t_f2(m: Model, s: State, t, ch: Choices) -> Step:
+    """Set k's down pointer above, release above, replace the value down k's nodes."""
+    y, a = s.y[t], s.above[t]
+    return m.at(s, t, "F2"), s.with_(par=z3.Store(s.par, y, a), hasp=z3.Store(s.hasp, y, True),
+                                     hold=m.release(s, t, a), x=z3.Store(s.x, t, y),
+                                     xm=z3.Store(s.xm, t, WR), pc=m.goto(s, t, "RD"))
+
+
+def _del_w(m: Model, s: State, t) -> z3.BoolRef:
+    return z3.And(m.at(s, t, "LOOP"), m.op(t) == DELETE, s.xm[t] == WR)
+
+
+def t_del_remove_inside(m: Model, s: State, t, ch: Choices) -> Step:
+    """delete: k is inside L (not its first key): remove the entry (its child loses its parent)."""
+    x, c = s.x[t], ch.node("child")
+    guard = z3.And(_del_w(m, s, t), s.hasp[c], s.par[c] == x)
+    return guard, s.with_(hasp=z3.Store(s.hasp, c, False))
+
+
+def t_del_lock_n(m: Model, s: State, t, ch: Choices) -> Step:
+    """delete: L's successor N is headed by k: write-lock N (right of L)."""
+    x = s.x[t]
+    return z3.And(_del_w(m, s, t), s.hasn[x]), m.pend(s, t, s.nxt[x], WR, None, PC["DN"])
+
+
+def t_del_lock_left(m: Model, s: State, t, ch: Choices) -> Step:
+    """BROKEN variant left: lock the left sibling while holding x."""
+    x, p = s.x[t], ch.node("left")
+    guard = z3.And(_del_w(m, s, t), s.st[p] == ALIVE, s.hasn[p], s.nxt[p] == x)
+    return guard, m.pend(s, t, p, WR, None, PC["FIN"])
+
+
+def t_del_end(m: Model, s: State, t, ch: Choices) -> Step:
+    return z3.And(_del_w(m, s, t), m.lvl(s.x[t]) == 0), s.with_(pc=m.goto(s, t, "FIN"))
+
+
+def _drop_head_entry(s: State, ch: Choices, n: z3.ExprRef) -> z3.ExprRef:
+    """k's entry (N's first) is removed: its child, if any, loses its parent."""
+    c, drop = ch.node("kchild"), ch.bool("has_kchild")
+    return z3.If(z3.And(drop, s.hasp[c], s.par[c] == n), z3.Store(s.hasp, c, False), s.hasp)
+
+
+def t_del_n_keep(m: Model, s: State, t, ch: Choices) -> Step:
+    """delete: k removed from N, N stays (now headed by its next key); release N."""
+    n = s.y[t]
+    return m.at(s, t, "DN"), s.with_(hasp=_drop_head_entry(s, ch, n), hold=m.release(s, t, n),
+                                     pc=m.goto(s, t, "LOOP"))
+
+
+def t_del_n_unlink(m: Model, s: State, t, ch: Choices) -> Step:
+    """delete: k removed from N and N merged into L (or empty): L.next = N.next, N's entries move
+    to L, release N and free it. Guard (data invariant): N has no parent entry (it was k's, and k
+    was removed from the level above first)."""
+    x, n = s.x[t], s.y[t]
+    hasp = _drop_head_entry(s, ch, n)
+    c = m.u.fresh(m.u.N, "c")
+    par = z3.Lambda([c], z3.If(z3.And(hasp[c], s.par[c] == n), x, s.par[c]))
+    guard = z3.And(m.at(s, t, "DN"), z3.Not(s.hasp[n]))
+    return guard, s.with_(hasp=hasp, par=par, nxt=z3.Store(s.nxt, x, s.nxt[n]),
+                          hasn=z3.Store(s.hasn, x, s.hasn[n]), st=z3.Store(s.st, n, FREED),
+                          hold=m.release(s, t, n), pc=m.goto(s, t, "LOOP"))
+
+
+_COMMON = [
+    Transition("start", t_start), Transition("grant", t_grant), Transition("swap", t_swap),
+    Transition("right", t_right), Transition("down", t_down), Transition("get_end", t_get_end),
+    Transition("scan_level0", t_scan_level0), Transition("scan_next", t_scan_next),
+    Transition("scan_end", t_scan_end), Transition("release", t_release_one),
+    Transition("finish", t_finish), Transition("restart", t_restart),
+    Transition("put_found", t_put_found), Transition("rd_end", t_rd_end),
+    Transition("del_found_r", t_del_found_r),
+    Transition("put_place_leaf", t_put_place_leaf),
+    Transition("put_place_descend", t_put_place_descend),
+    Transition("put_overflow", t_put_overflow, acquires=True), Transition("ovf_leaf", t_ovf_leaf),
+    Transition("ovf_descend", t_ovf_descend), Transition("split", t_split, acquires=True),
+    Transition("spill_yes", t_spill_yes, acquires=True), Transition("spill_no", t_spill_no),
+    Transition("link_up", t_link_up), Transition("release_spill", t_release_spill),
+    Transition("split_leaf", t_split_leaf), Transition("split_descend", t_split_descend),
+    Transition("lower_found_new", t_lower_found_new, acquires=True),
+    Transition("lower_found_here", t_lower_found_here), Transition("f1", t_f1),
+    Transition("f2", t_f2), Transition("del_remove_inside", t_del_remove_inside),
+    Transition("del_lock_n", t_del_lock_n), Transition("del_end", t_del_end),
+    Transition("del_n_keep", t_del_n_keep), Transition("del_n_unlink", t_del_n_unlink),
+]
+
+
+def _transitions(variant: Optional[str]) -> List[Transition]:
+    ts = list(_COMMON)
+    if variant == "bottom_up":
+        ts.append(Transition("put_promote_up", t_put_promote_up))
+    if variant == "left":
+        ts.append(Transition("del_lock_left", t_del_lock_left))
+    return ts
