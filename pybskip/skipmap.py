@@ -385,8 +385,11 @@ class SkipMap(MutableMapping):
 
         Inputs: NumPy integer arrays, int64 buffers (array('q'), bytes), or iterables of int.
         Bad input (TypeError, OverflowError, ValueError for unequal lengths) is detected before
-        anything is written: the map is unchanged. On MemoryError the first `exc.applied` pairs
-        were written and none after.
+        anything is written: the map is unchanged. For a repeated key the last pair wins. Batches
+        of 64+ pairs that are not ascending are sorted in C and applied in key order (much faster:
+        one descent per run of keys). On MemoryError the map is valid and `exc.applied` pairs
+        were written: a prefix of the order of application (index order for small or ascending
+        batches, ascending key order otherwise).
 
         >>> m = SkipMap(); m.put_many([3, 1, 2], [30, 10, 20]), list(m)
         (3, [1, 2, 3])

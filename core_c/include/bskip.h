@@ -83,10 +83,14 @@ int64_t bskip_scan_closed(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64
 int bskip_ceiling(bskip *m, int64_t key, int64_t *found_key, int64_t *value);
 int bskip_floor(bskip *m, int64_t key, int64_t *found_key, int64_t *value);
 
-/* Batch calls: one C call for n operations, applied in index order, each one linearizable on its
- * own (a batch is not atomic). REQUIRES: the arrays hold n elements.
- * put_many returns the number of new keys; on BSKIP_ENOMEM the pairs before *applied were
- * applied and none after (applied may be NULL). get_many writes values[i] (or leaves it when the
+/* Batch calls: one C call for n operations, each one linearizable on its own (a batch is not
+ * atomic). REQUIRES: the arrays hold n elements.
+ * put_many returns the number of new keys; for a duplicated key the last pair wins. A batch of 64
+ * or more pairs that is not strictly ascending is sorted first and applied in ascending key order;
+ * otherwise pairs are applied in index order. On BSKIP_ENOMEM the map is valid and *applied
+ * (applied may be NULL) counts the pairs written, a prefix of the order of application (in index
+ * order for small or ascending batches, in ascending key order of the distinct keys for sorted
+ * ones). get_many writes values[i] (or leaves it when the
  * key is absent) and found[i] in {0, 1} (found may be NULL) and returns the number found.
  * delete_many returns the number of keys removed. Negative results are errors. */
 int64_t bskip_put_many(bskip *m, const int64_t *keys, const int64_t *values, size_t n,

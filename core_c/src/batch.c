@@ -9,8 +9,9 @@
  *
  * Each element is an ordinary linearizable operation; the batch as a whole is not atomic, and the
  * order in which different keys become visible is unspecified (ascending, in practice). The only
- * error an element can meet is BSKIP_ENOMEM, after which the batch stops: *applied pairs (in the
- * order applied) were written and the map stays valid.
+ * error an element can meet is BSKIP_ENOMEM, after which the batch stops: *applied counts the
+ * pairs written, a prefix of the order of application (index order for small or ascending
+ * batches, ascending key order of the distinct keys for sorted ones); the map stays valid.
  */
 #include <stdlib.h>
 #include <string.h>
