@@ -1,7 +1,8 @@
 // map_tbb.cc — the oneTBB tbb::concurrent_map adapter (Debian libtbb-dev). Compiled only with
 // -DHAVE_TBB (the Makefile sets it when the header exists).
 // Limits of the peer, recorded rather than hidden: concurrent_map has no thread-safe erase (only
-// unsafe_erase), so the insert/delete workload runs on 1 thread only; updates assign through the
+// unsafe_erase, which walks level 0 and costs O(n) in oneTBB 2021.8), so the insert/delete
+// workload is not run; updates assign through the
 // iterator (the usual idiom; not atomic with respect to concurrent readers of the same key); its
 // iteration is weakly consistent.
 #include "map_iface.h"
@@ -15,8 +16,10 @@ namespace {
 class TbbMap : public BenchMap {
 public:
     const char *unsupported(int w, int threads) const override {
-        return (w == 5 && threads > 1) ? "concurrent_map has no thread-safe erase (unsafe_erase only)"
-                                       : nullptr;
+        (void)threads;
+        return w == 5 ? "concurrent_map has no thread-safe erase; its unsafe_erase is O(n) in oneTBB"
+                        " 2021.8 (perf: 99.5% of a 1-thread insdel run, ~1 ms per erase at 10^6 keys)"
+                      : nullptr;
     }
     void put(int64_t k, int64_t v) override {
         auto r = m_.insert({k, v});

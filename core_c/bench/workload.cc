@@ -4,6 +4,7 @@
 // Mixes (per operation): read = 100% get; update95 = 95% get / 5% put of an existing key;
 // update50 = 50/50; scan = 100% scan of 100 keys from a key drawn like a get; insdel
 // (insert-heavy with deletes) = 50% put of a fresh key / 25% delete / 25% get of loaded keys.
+// A workload has `ops` operations in all, split evenly over the threads; scan100 has ops / 10.
 // Dump format (little-endian): "BSKSTRM1", u64 n, u64 threads, then for each workload in enum
 // order and each thread: u64 count, count x i64 keys, count x u8 ops, zero padding to 8 bytes.
 #include "workload.h"
@@ -79,7 +80,9 @@ std::vector<Stream> make_streams(const StreamSpec &spec, int w) {
         delete zipf_cache;
         zipf_cache = new Zipf(spec.n);
     }
-    uint64_t per = spec.ops / (uint64_t)spec.threads;
+    uint64_t total = w == W_SCAN ? spec.ops / 10 : spec.ops;  // a scan is ~100 reads' work
+    uint64_t per = total / (uint64_t)spec.threads;
+    if (per == 0) per = 1;
     for (int t = 0; t < spec.threads; t++) {
         Rng rng{spec.seed * 0x100000001B3ull + (uint64_t)w * 977 + (uint64_t)t * 7919 + 1};
         Stream &s = out[(size_t)t];
