@@ -94,7 +94,7 @@ def summarize(results: dict) -> dict:
 
 def python_summary(py: dict | None) -> dict | None:
     if not py or not py.get("reps"):
-        return None
+        return {"skipped": py["skipped"]} if py and py.get("skipped") else None
     reps = py["reps"]
     keys = [k for k, v in reps[0]["ratios"].items()]
     return {"n": reps[0]["n"], "reps": len(reps),
@@ -138,7 +138,7 @@ def targets(table, py) -> list[dict]:
     r = _row(table, big, "uniform", 1, "read")
     v = round(1 / r["ratios"]["sorted"], 2) if r and r["ratios"].get("sorted") else None
     add("get vs sorted array at n=%d (sorted/bskip)" % big, v, "<= 2x", lambda x: x <= 2)
-    if py:
+    if py and "ratios" in py:
         pr = py["ratios"]
         add("Python m[k]=v vs SortedDict", pr.get("setitem_vs_sorteddict"), ">= 1.5x", lambda x: x >= 1.5)
         add("Python m[k] vs SortedDict", pr.get("getitem_vs_sorteddict"), ">= 1.5x", lambda x: x >= 1.5)
@@ -188,7 +188,9 @@ def table(results: dict) -> str:
                 *[_fmt(r.get(w, {}).get("mops"), 3) for w in ("load", "read", "update50", "scan100")],
                 _fmt(r.get("load", {}).get("mem_bytes_per_key"), 1),
                 _fmt(r.get("load", {}).get("rss_bytes_per_key"), 1)))
-    if s["python"]:
+    if s["python"] and s["python"].get("skipped"):
+        lines += ["", "Python figures not run: " + s["python"]["skipped"]]
+    elif s["python"]:
         p = s["python"]
         lines += ["", "## Python (n=%d, median of %d runs; ratio = SkipMap / peer)" % (p["n"], p["reps"]), "",
                   "| figure | ratio | spread % |", "|---|---|---|"]
