@@ -7,7 +7,8 @@
 #   fuzz/py/fuzz_*.py          atheris targets (pip install atheris); corpus fuzz/py/corpus/<name>/
 # The committed corpora are only read: new inputs go to a scratch directory ($FUZZ_OUT, default
 # build/fuzz-out/), and so do crash/leak/timeout artifacts, which are kept for the CI log.
-# Each target runs with one worker under `nice -n 10` (the machines are shared). Prints one
+# Each target runs with one worker under `nice -n 10` (the machines are shared); an input that
+# runs longer than 10 s (C) or 30 s (Python) is a failure (a hang). Prints one
 # summary line per target (execs, coverage, result) and exits 1 if any target failed.
 # Environment: PYTHON (default python3, must import pybskip and atheris), CLANG (default clang).
 set -euo pipefail
@@ -42,7 +43,7 @@ for bin in core_c/fuzz/build/fuzz_*; do
     scratch=$OUT/$name.corpus
     mkdir -p "$scratch"
     rc=0
-    nice -n 10 "$bin" -max_total_time="$SECONDS_EACH" -max_len=4096 -rss_limit_mb=2560 \
+    nice -n 10 "$bin" -max_total_time="$SECONDS_EACH" -max_len=4096 -rss_limit_mb=2560 -timeout=10 \
         -print_final_stats=1 -artifact_prefix="$OUT/$name-" "$scratch" "$corpus" \
         > "$OUT/$name.log" 2>&1 || rc=$?
     summarise "$name" "$OUT/$name.log" "$rc"
@@ -56,7 +57,7 @@ for target in fuzz/py/fuzz_*.py; do
     mkdir -p "$scratch" "$corpus"
     rc=0
     nice -n 10 "$PYTHON" "$target" -max_total_time="$SECONDS_EACH" -max_len=4096 \
-        -rss_limit_mb=2560 -print_final_stats=1 -artifact_prefix="$OUT/$name-" \
+        -rss_limit_mb=2560 -timeout=30 -print_final_stats=1 -artifact_prefix="$OUT/$name-" \
         "$scratch" "$corpus" > "$OUT/$name.log" 2>&1 || rc=$?
     summarise "$name" "$OUT/$name.log" "$rc"
 done
