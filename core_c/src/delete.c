@@ -82,10 +82,10 @@ static int delete_pass(bskip *m, int64_t key, int t, int64_t *old_value) {
     /* Start strictly above every level this pass may modify (rule (5) above): one level above
      * t even when that is above the top, whose head is then empty or just filled by a put. */
     int top = atomic_load_explicit(&m->top, memory_order_acquire);
-    if (t > BSKIP_MAX_LEVELS - 2) t = BSKIP_MAX_LEVELS - 2;
     int start = top > t ? top : t + 1;
+    if (start > BSKIP_MAX_LEVELS - 1) start = BSKIP_MAX_LEVELS - 1; /* nothing can be above it */
     node *x = m->heads[start];
-    node_lock(x, LOCK_R); /* order: the first lock of this operation */
+    node_lock(x, start > t ? LOCK_R : LOCK_W); /* order: the first lock of this operation */
     while (x->level > t) {
         x = walk_right(x, key, false, LOCK_R);
         uint32_t i = node_upper(x, key);

@@ -7,7 +7,9 @@
  * nodes, overflow splits and tall shapes, followed by deletion of everything.
  */
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test_util.h"
 
@@ -202,7 +204,34 @@ static void test_big_batches(size_t node_bytes) {
     bskip_free(m);
 }
 
+/* Keys on the highest possible level (height BSKIP_MAX_LEVELS): with p = 0.9 a few percent of
+ * keys get there. Every delete must return (a regression test: a delete once re-descended
+ * forever for such a key); alarm() turns a hang into a failure. */
+static void on_alarm(int sig) {
+    (void)sig;
+    static const char msg[] = "test_edge: a delete of a maximal-height key did not return\n";
+    if (write(2, msg, sizeof msg - 1) < 0) _exit(1);
+    _exit(1);
+}
+
+static void test_maximal_height(void) {
+    bskip_options o = {.node_bytes = 256, .promote_prob = 0.9, .seed = 7};
+    bskip *m;
+    CHECK(bskip_new(&m, &o) == BSKIP_OK, "new");
+    for (int64_t k = 0; k < 200; k++) CHECK(bskip_put(m, k, k, NULL) == BSKIP_INSERTED, "put");
+    CHECK(bskip_height(m) == 32, "some key reached the top level (height %d)", bskip_height(m));
+    CHECK_VALID(m);
+    signal(SIGALRM, on_alarm);
+    alarm(30);
+    for (int64_t k = 0; k < 200; k++) CHECK(bskip_delete(m, k, NULL) == BSKIP_OK, "delete %" PRId64, k);
+    alarm(0);
+    CHECK(bskip_len(m) == 0, "empty");
+    CHECK_VALID(m);
+    bskip_free(m);
+}
+
 int main(void) {
+    test_maximal_height();
     test_big_batches(256);
     test_big_batches(0);
     test_closed_floor_ceiling_batch();
