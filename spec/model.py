@@ -25,7 +25,7 @@ of core_c as described in spec/README.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import z3
 
@@ -51,15 +51,18 @@ class Model:
 
     :param u: the universe (bounded or not).
     :param variant: None for the protocol of core_c, or one of VARIANTS.
+    :param statics: concrete lvl/pos/ishead/op (bounded scenes); uninterpreted when absent.
     """
 
-    def __init__(self, u: Universe, variant: Optional[str] = None) -> None:
+    def __init__(self, u: Universe, variant: Optional[str] = None,
+                 statics: Optional[Dict[str, Callable[[z3.ExprRef], z3.ExprRef]]] = None) -> None:
         assert variant is None or variant in VARIANTS, variant
         self.u, self.variant = u, variant
-        self.lvl = z3.Function("lvl", u.N, z3.IntSort())
-        self.pos = z3.Function("pos", u.N, z3.IntSort())
-        self.ishead = z3.Function("ishead", u.N, z3.BoolSort())
-        self.op = z3.Function("op", u.T, Op)
+        st = statics or {}
+        self.lvl = st.get("lvl") or z3.Function("lvl", u.N, z3.IntSort())
+        self.pos = st.get("pos") or z3.Function("pos", u.N, z3.IntSort())
+        self.ishead = st.get("ishead") or z3.Function("ishead", u.N, z3.BoolSort())
+        self.op = st.get("op") or z3.Function("op", u.T, Op)
         self.transitions = _transitions(variant)
 
     # ---- the global lock order -------------------------------------------------------------
@@ -130,21 +133,21 @@ class Model:
         """Every thread at START holding nothing. (The shape of an initial state is any shape
         satisfying the shape conjuncts of the invariant: invariants.shape.)"""
         u = self.u
-        return u.all_t(lambda t: z3.And(s.pc[t] == PC["START"], s.lim[t] == 0,
+        return u.all_t(lambda t: z3.And(s.pc[t] == PC["START"],
                                         u.all_n(lambda n: s.hold[t, n] == NONE)))
 
     # ---- building blocks of transitions --------------------------------------------------------
     def release(self, s: State, t: z3.ExprRef, n: z3.ExprRef) -> z3.ExprRef:
-        return z3.Store(s.hold, t, n, NONE)
+        return self.u.store(s.hold, t, n, NONE)
 
     def pend(self, s: State, t: z3.ExprRef, req: z3.ExprRef, mode: z3.ExprRef,
              rel: Optional[z3.ExprRef], cont: z3.ExprRef, **more: z3.ExprRef) -> State:
         """t asks for req in `mode`; once granted it releases rel (if any) and goes on at cont."""
-        return s.with_(pc=z3.Store(s.pc, t, PC["PEND"]), req=z3.Store(s.req, t, req),
-                       reqm=z3.Store(s.reqm, t, mode),
-                       hasrel=z3.Store(s.hasrel, t, rel is not None),
-                       rel=z3.Store(s.rel, t, rel) if rel is not None else s.rel,
-                       cont=z3.Store(s.cont, t, cont), **more)
+        return s.with_(pc=self.u.store(s.pc, t, PC["PEND"]), req=self.u.store(s.req, t, req),
+                       reqm=self.u.store(s.reqm, t, mode),
+                       hasrel=self.u.store(s.hasrel, t, rel is not None),
+                       rel=self.u.store(s.rel, t, rel) if rel is not None else s.rel,
+                       cont=self.u.store(s.cont, t, cont), **more)
 
     def create(self, s: State, t: z3.ExprRef, ch: Choices, left: z3.ExprRef,
                tag: str) -> Tuple[z3.BoolRef, State, z3.ExprRef]:
@@ -154,19 +157,18 @@ class Model:
         y, mv = ch.node(tag), ch.pred(tag + "_moves")
         guard = z3.And(s.st[y] == UNBORN, self.lvl(y) == self.lvl(left), self.pos(y) > self.pos(left),
                        z3.Implies(s.hasn[left], self.pos(y) < self.pos(s.nxt[left])))
-        c = self.u.fresh(self.u.N, "c")
-        par = z3.Lambda([c], z3.If(z3.And(s.hasp[c], s.par[c] == left, mv(c)), y, s.par[c]))
-        n = s.with_(st=z3.Store(s.st, y, ALIVE), hold=z3.Store(s.hold, t, y, WR),
-                    nxt=z3.Store(z3.Store(s.nxt, y, s.nxt[left]), left, y),
-                    hasn=z3.Store(z3.Store(s.hasn, y, s.hasn[left]), left, True),
-                    hasp=z3.Store(s.hasp, y, False), par=par)
+        par = self.u.lam(lambda c: z3.If(z3.And(s.hasp[c], s.par[c] == left, mv(c)), y, s.par[c]))
+        n = s.with_(st=self.u.store(s.st, y, ALIVE), hold=self.u.store(s.hold, t, y, WR),
+                    nxt=self.u.store(self.u.store(s.nxt, y, s.nxt[left]), left, y),
+                    hasn=self.u.store(self.u.store(s.hasn, y, s.hasn[left]), left, True),
+                    hasp=self.u.store(s.hasp, y, False), par=par)
         return guard, n, y
 
     def at(self, s: State, t: z3.ExprRef, pc: str) -> z3.BoolRef:
         return s.pc[t] == PC[pc]
 
     def goto(self, s: State, t: z3.ExprRef, pc: str) -> z3.ExprRef:
-        return z3.Store(s.pc, t, PC[pc])
+        return self.u.store(s.pc, t, PC[pc])
 
 
 # ======================================================================================
@@ -186,23 +188,24 @@ def t_start(m: Model, s: State, t, ch: Choices) -> Step:
     mode = z3.If(op == PUT, z3.If(m.lvl(hd) >= h, RD, WR),
                  z3.If(op == DELETE, z3.If(m.lvl(hd) > dlim, RD, WR), RD))
     newlim = z3.If(op == PUT, h, z3.If(op == DELETE, dlim, lim))
-    return guard, m.pend(s, t, hd, mode, None, PC["LOOP"], lim=z3.Store(s.lim, t, newlim))
+    return guard, m.pend(s, t, hd, mode, None, PC["LOOP"], lim=m.u.store(s.lim, t, newlim))
 
 
 def t_grant(m: Model, s: State, t, ch: Choices) -> Step:
     """The rwlock grants a pending request."""
     guard = z3.And(m.at(s, t, "PEND"), m.grantable(s, t))
-    return guard, s.with_(hold=z3.Store(s.hold, t, s.req[t], s.reqm[t]), pc=m.goto(s, t, "SWAP"))
+    return guard, s.with_(hold=m.u.store(s.hold, t, s.req[t], s.reqm[t]), pc=m.goto(s, t, "SWAP"))
 
 
 def t_swap(m: Model, s: State, t, ch: Choices) -> Step:
     """Coupling: the new lock is held; release the one it replaces and move on."""
     req, to_dn = s.req[t], s.cont[t] == PC["DN"]
-    hold = z3.If(s.hasrel[t], m.release(s, t, s.rel[t]), s.hold)
+    hold = m.u.ite(s.hasrel[t], m.release(s, t, s.rel[t]), s.hold)
     return m.at(s, t, "SWAP"), s.with_(
-        hold=hold, pc=z3.Store(s.pc, t, s.cont[t]),
-        x=z3.If(to_dn, s.x, z3.Store(s.x, t, req)), xm=z3.If(to_dn, s.xm, z3.Store(s.xm, t, s.reqm[t])),
-        y=z3.If(to_dn, z3.Store(s.y, t, req), s.y))
+        hold=hold, pc=m.u.store(s.pc, t, s.cont[t]),
+        x=m.u.ite(to_dn, s.x, m.u.store(s.x, t, req)),
+        xm=m.u.ite(to_dn, s.xm, m.u.store(s.xm, t, s.reqm[t])),
+        y=m.u.ite(to_dn, m.u.store(s.y, t, req), s.y))
 
 
 def _put_w(m: Model, s: State, t) -> z3.BoolRef:
@@ -229,8 +232,10 @@ def t_down(m: Model, s: State, t, ch: Choices) -> Step:
                  z3.If(op == PUT, z3.If(lc >= lim, RD, WR),
                        z3.If(op == DELETE, z3.If(z3.Or(s.xm[t] == WR, lc <= lim), WR, RD), RD)))
     cont = z3.If(in_rd, PC["RD"], PC["LOOP"])
-    if m.variant == "parent_early":  # BROKEN: the parent is released before the child is locked
-        return guard, m.pend(s.with_(hold=m.release(s, t, x)), t, c, mode, None, cont)
+    if m.variant == "parent_early":  # BROKEN: get releases the parent before locking the child
+        early = op == GET
+        n = m.pend(s.with_(hold=m.u.ite(early, m.release(s, t, x), s.hold)), t, c, mode, x, cont)
+        return guard, n.with_(hasrel=m.u.store(s.hasrel, t, z3.Not(early)))
     return guard, m.pend(s, t, c, mode, x, cont)
 
 
@@ -300,7 +305,7 @@ def t_del_found_r(m: Model, s: State, t, ch: Choices) -> Step:
     from that level (never an upgrade)."""
     x = s.x[t]
     guard = z3.And(m.at(s, t, "LOOP"), m.op(t) == DELETE, s.xm[t] == RD)
-    lim = z3.Store(s.lim, t, m.lvl(x))
+    lim = m.u.store(s.lim, t, m.lvl(x))
     if m.variant == "upgrade":  # BROKEN: upgrade the read lock to write while holding it
         return guard, m.pend(s, t, x, WR, None, PC["LOOP"], lim=lim)
     return guard, s.with_(pc=m.goto(s, t, "RESTART"), lim=lim)
@@ -328,7 +333,7 @@ def t_put_place_descend(m: Model, s: State, t, ch: Choices) -> Step:
     x, c = s.x[t], ch.node("child")
     guard = z3.And(m.at(s, t, "LOOP"), _put_w(m, s, t), m.lvl(x) == s.lim[t] - 1,
                    m.child_of(s, x, c))
-    return guard, m.pend(s, t, c, WR, None, PC["LOOP"], above=z3.Store(s.above, t, x))
+    return guard, m.pend(s, t, c, WR, None, PC["LOOP"], above=m.u.store(s.above, t, x))
 
 
 def t_put_overflow(m: Model, s: State, t, ch: Choices) -> Step:
@@ -336,7 +341,7 @@ def t_put_overflow(m: Model, s: State, t, ch: Choices) -> Step:
     x = s.x[t]
     g, n, y = m.create(s, t, ch, x, "half")
     guard = z3.And(m.at(s, t, "LOOP"), _put_w(m, s, t), m.lvl(x) == s.lim[t] - 1, g)
-    return guard, n.with_(y=z3.Store(n.y, t, y), pc=m.goto(n, t, "OVF"))
+    return guard, n.with_(y=m.u.store(n.y, t, y), pc=m.goto(n, t, "OVF"))
 
 
 def t_ovf_leaf(m: Model, s: State, t, ch: Choices) -> Step:
@@ -351,8 +356,8 @@ def t_ovf_descend(m: Model, s: State, t, ch: Choices) -> Step:
     k_in_y, pred_in_y, c = ch.bool("k_in_y"), ch.bool("pred_in_y"), ch.node("child")
     kx, other, pred = z3.If(k_in_y, y, x), z3.If(k_in_y, x, y), z3.If(pred_in_y, y, x)
     guard = z3.And(m.at(s, t, "OVF"), m.lvl(x) > 0, m.child_of(s, pred, c))
-    return guard, m.pend(s, t, c, WR, other, PC["LOOP"], above=z3.Store(s.above, t, kx),
-                         x=z3.Store(s.x, t, pred))
+    return guard, m.pend(s, t, c, WR, other, PC["LOOP"], above=m.u.store(s.above, t, kx),
+                         x=m.u.store(s.x, t, pred))
 
 
 def _split_phase(m: Model, s: State, t) -> z3.BoolRef:
@@ -362,30 +367,30 @@ def _split_phase(m: Model, s: State, t) -> z3.BoolRef:
 def t_split(m: Model, s: State, t, ch: Choices) -> Step:
     """put below level h-1: split x at k; the new node y headed by k is created write-locked."""
     g, n, y = m.create(s, t, ch, s.x[t], "knode")
-    return z3.And(_split_phase(m, s, t), g), n.with_(y=z3.Store(n.y, t, y), pc=m.goto(n, t, "S1"))
+    return z3.And(_split_phase(m, s, t), g), n.with_(y=m.u.store(n.y, t, y), pc=m.goto(n, t, "S1"))
 
 
 def t_spill_yes(m: Model, s: State, t, ch: Choices) -> Step:
     """k plus x's tail overflow one node (a full head): a spill node is created right of y."""
     g, n, sp = m.create(s, t, ch, s.y[t], "spill")
-    return z3.And(m.at(s, t, "S1"), g), n.with_(s=z3.Store(n.s, t, sp),
-                                                has_s=z3.Store(n.has_s, t, True),
+    return z3.And(m.at(s, t, "S1"), g), n.with_(s=m.u.store(n.s, t, sp),
+                                                has_s=m.u.store(n.has_s, t, True),
                                                 pc=m.goto(n, t, "S2"))
 
 
 def t_spill_no(m: Model, s: State, t, ch: Choices) -> Step:
-    return m.at(s, t, "S1"), s.with_(has_s=z3.Store(s.has_s, t, False), pc=m.goto(s, t, "S2"))
+    return m.at(s, t, "S1"), s.with_(has_s=m.u.store(s.has_s, t, False), pc=m.goto(s, t, "S2"))
 
 
 def t_link_up(m: Model, s: State, t, ch: Choices) -> Step:
     """k's entry above gets y as its down pointer; then `above` is released."""
     y, a = s.y[t], s.above[t]
-    return m.at(s, t, "S2"), s.with_(par=z3.Store(s.par, y, a), hasp=z3.Store(s.hasp, y, True),
+    return m.at(s, t, "S2"), s.with_(par=m.u.store(s.par, y, a), hasp=m.u.store(s.hasp, y, True),
                                      hold=m.release(s, t, a), pc=m.goto(s, t, "S3"))
 
 
 def t_release_spill(m: Model, s: State, t, ch: Choices) -> Step:
-    hold = z3.If(s.has_s[t], m.release(s, t, s.s[t]), s.hold)
+    hold = m.u.ite(s.has_s[t], m.release(s, t, s.s[t]), s.hold)
     return m.at(s, t, "S3"), s.with_(hold=hold, pc=m.goto(s, t, "S4"))
 
 
@@ -399,14 +404,14 @@ def t_split_descend(m: Model, s: State, t, ch: Choices) -> Step:
     before k in x, then release x."""
     x, c = s.x[t], ch.node("child")
     guard = z3.And(m.at(s, t, "S4"), m.lvl(x) > 0, m.child_of(s, x, c))
-    return guard, m.pend(s, t, c, WR, x, PC["LOOP"], above=z3.Store(s.above, t, s.y[t]))
+    return guard, m.pend(s, t, c, WR, x, PC["LOOP"], above=m.u.store(s.above, t, s.y[t]))
 
 
 def t_lower_found_new(m: Model, s: State, t, ch: Choices) -> Step:
     """put below h-1 finds k (its old top level), inside x: k and the keys after it move to a new
     node (created write-locked) that k heads."""
     g, n, y = m.create(s, t, ch, s.x[t], "target")
-    return z3.And(_split_phase(m, s, t), g), n.with_(y=z3.Store(n.y, t, y), pc=m.goto(n, t, "F1"))
+    return z3.And(_split_phase(m, s, t), g), n.with_(y=m.u.store(n.y, t, y), pc=m.goto(n, t, "F1"))
 
 
 def t_lower_found_here(m: Model, s: State, t, ch: Choices) -> Step:
@@ -414,22 +419,22 @@ def t_lower_found_here(m: Model, s: State, t, ch: Choices) -> Step:
     x has no parent entry."""
     x = s.x[t]
     guard = z3.And(_split_phase(m, s, t), z3.Not(s.hasp[x]))
-    return guard, s.with_(y=z3.Store(s.y, t, x), pc=m.goto(s, t, "F1"))
+    return guard, s.with_(y=m.u.store(s.y, t, x), pc=m.goto(s, t, "F1"))
 
 
 def t_f1(m: Model, s: State, t, ch: Choices) -> Step:
     """Release x if k's node is a new one."""
     x, y = s.x[t], s.y[t]
-    return m.at(s, t, "F1"), s.with_(hold=z3.If(y != x, m.release(s, t, x), s.hold),
+    return m.at(s, t, "F1"), s.with_(hold=m.u.ite(y != x, m.release(s, t, x), s.hold),
                                      pc=m.goto(s, t, "F2"))
 
 
 def t_f2(m: Model, s: State, t, ch: Choices) -> Step:
     """Set k's down pointer above, release above, replace the value down k's nodes."""
     y, a = s.y[t], s.above[t]
-    return m.at(s, t, "F2"), s.with_(par=z3.Store(s.par, y, a), hasp=z3.Store(s.hasp, y, True),
-                                     hold=m.release(s, t, a), x=z3.Store(s.x, t, y),
-                                     xm=z3.Store(s.xm, t, WR), pc=m.goto(s, t, "RD"))
+    return m.at(s, t, "F2"), s.with_(par=m.u.store(s.par, y, a), hasp=m.u.store(s.hasp, y, True),
+                                     hold=m.release(s, t, a), x=m.u.store(s.x, t, y),
+                                     xm=m.u.store(s.xm, t, WR), pc=m.goto(s, t, "RD"))
 
 
 def _del_w(m: Model, s: State, t) -> z3.BoolRef:
@@ -440,7 +445,7 @@ def t_del_remove_inside(m: Model, s: State, t, ch: Choices) -> Step:
     """delete: k is inside L (not its first key): remove the entry (its child loses its parent)."""
     x, c = s.x[t], ch.node("child")
     guard = z3.And(_del_w(m, s, t), s.hasp[c], s.par[c] == x)
-    return guard, s.with_(hasp=z3.Store(s.hasp, c, False))
+    return guard, s.with_(hasp=m.u.store(s.hasp, c, False))
 
 
 def t_del_lock_n(m: Model, s: State, t, ch: Choices) -> Step:
@@ -460,16 +465,16 @@ def t_del_end(m: Model, s: State, t, ch: Choices) -> Step:
     return z3.And(_del_w(m, s, t), m.lvl(s.x[t]) == 0), s.with_(pc=m.goto(s, t, "FIN"))
 
 
-def _drop_head_entry(s: State, ch: Choices, n: z3.ExprRef) -> z3.ExprRef:
+def _drop_head_entry(m: Model, s: State, ch: Choices, n: z3.ExprRef) -> z3.ExprRef:
     """k's entry (N's first) is removed: its child, if any, loses its parent."""
     c, drop = ch.node("kchild"), ch.bool("has_kchild")
-    return z3.If(z3.And(drop, s.hasp[c], s.par[c] == n), z3.Store(s.hasp, c, False), s.hasp)
+    return m.u.ite(z3.And(drop, s.hasp[c], s.par[c] == n), m.u.store(s.hasp, c, False), s.hasp)
 
 
 def t_del_n_keep(m: Model, s: State, t, ch: Choices) -> Step:
     """delete: k removed from N, N stays (now headed by its next key); release N."""
     n = s.y[t]
-    return m.at(s, t, "DN"), s.with_(hasp=_drop_head_entry(s, ch, n), hold=m.release(s, t, n),
+    return m.at(s, t, "DN"), s.with_(hasp=_drop_head_entry(m, s, ch, n), hold=m.release(s, t, n),
                                      pc=m.goto(s, t, "LOOP"))
 
 
@@ -478,12 +483,11 @@ def t_del_n_unlink(m: Model, s: State, t, ch: Choices) -> Step:
     to L, release N and free it. Guard (data invariant): N has no parent entry (it was k's, and k
     was removed from the level above first)."""
     x, n = s.x[t], s.y[t]
-    hasp = _drop_head_entry(s, ch, n)
-    c = m.u.fresh(m.u.N, "c")
-    par = z3.Lambda([c], z3.If(z3.And(hasp[c], s.par[c] == n), x, s.par[c]))
+    hasp = _drop_head_entry(m, s, ch, n)
+    par = m.u.lam(lambda c: z3.If(z3.And(hasp[c], s.par[c] == n), x, s.par[c]))
     guard = z3.And(m.at(s, t, "DN"), z3.Not(s.hasp[n]))
-    return guard, s.with_(hasp=hasp, par=par, nxt=z3.Store(s.nxt, x, s.nxt[n]),
-                          hasn=z3.Store(s.hasn, x, s.hasn[n]), st=z3.Store(s.st, n, FREED),
+    return guard, s.with_(hasp=hasp, par=par, nxt=m.u.store(s.nxt, x, s.nxt[n]),
+                          hasn=m.u.store(s.hasn, x, s.hasn[n]), st=m.u.store(s.st, n, FREED),
                           hold=m.release(s, t, n), pc=m.goto(s, t, "LOOP"))
 
 

@@ -1,6 +1,6 @@
 """state.py — one state of the protocol model: the shared skiplist shape, the locks, the threads.
 
-A State is an immutable bag of Z3 array terms; a transition builds the next State by functional
+A State is an immutable bag of arrays (Z3 arrays, or FiniteArray in a bounded universe); a transition builds the next State by functional
 update (`with_`). Fields:
   shape   st[n] (UNBORN / ALIVE / FREED), nxt[n] + hasn[n] (right neighbour), par[n] + hasp[n]
           (the node whose entry's down pointer names n, if any: its "parent entry")
@@ -14,7 +14,7 @@ Invariant: field names and sorts are fixed by FIELDS; every State has exactly th
 """
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 
 import z3
 
@@ -23,7 +23,7 @@ from .universe import Mode, PCSort, St, Universe
 
 def fields(u: Universe) -> Dict[str, Tuple[z3.SortRef, ...]]:
     """Field name -> (index sorts..., value sort)."""
-    N, T, B, I = u.N, u.T, z3.BoolSort(), z3.IntSort()
+    N, T, B, I = u.N, u.T, z3.BoolSort(), u.int_sort
     return {
         "st": (N, St), "nxt": (N, N), "hasn": (N, B), "par": (N, N), "hasp": (N, B),
         "hold": (T, N, Mode),
@@ -36,14 +36,14 @@ def fields(u: Universe) -> Dict[str, Tuple[z3.SortRef, ...]]:
 class State:
     """A protocol state: field name -> Z3 array term."""
 
-    def __init__(self, f: Dict[str, z3.ExprRef]) -> None:
-        self.f = f
+    def __init__(self, f: Dict[str, Any], u: Universe) -> None:
+        self.f, self.u = f, u
 
     @staticmethod
     def fresh(u: Universe, tag: str) -> "State":
         """A state whose every field is a new unconstrained array constant."""
-        return State({name: z3.Array("%s.%s" % (tag, name), *sorts)
-                      for name, sorts in fields(u).items()})
+        return State({name: u.array("%s.%s" % (tag, name), *sorts)
+                      for name, sorts in fields(u).items()}, u)
 
     def __getattr__(self, name: str) -> z3.ExprRef:
         try:
@@ -57,8 +57,8 @@ class State:
         for k, v in changes.items():
             assert k in f, k
             f[k] = v
-        return State(f)
+        return State(f, self.u)
 
     def equals(self, other: "State") -> z3.BoolRef:
         """Field-by-field equality (the frame of a bounded-model-checking step)."""
-        return z3.And([self.f[k] == other.f[k] for k in self.f])
+        return z3.And([self.u.arr_eq(self.f[k], other.f[k]) for k in self.f])

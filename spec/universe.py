@@ -12,7 +12,7 @@ never share a nondeterministic choice by accident.
 from __future__ import annotations
 
 import itertools
-from typing import Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import z3
 
@@ -26,6 +26,18 @@ PCSort, _pcs = z3.EnumSort("PC", PC_NAMES)
 PC = dict(zip(PC_NAMES, _pcs))
 
 OP_NAMES = {str(GET): "get", str(PUT): "put", str(DELETE): "delete", str(SCAN): "scan"}
+
+
+_ENUMS: Dict[Tuple[str, int], Tuple[z3.SortRef, List[z3.ExprRef]]] = {}
+
+
+def _enum(sort: str, prefix: str, size: int) -> Tuple[z3.SortRef, List[z3.ExprRef]]:
+    """The enumeration sort `sort`_`size` (Z3 allows one declaration per name: cached)."""
+    key = (sort, size)
+    if key not in _ENUMS:
+        so, elems = z3.EnumSort("%s%d" % (sort, size), ["%s%d" % (prefix, i) for i in range(size)])
+        _ENUMS[key] = (so, list(elems))
+    return _ENUMS[key]
 
 
 class Universe:
@@ -42,14 +54,18 @@ class Universe:
         self._fresh = itertools.count()
         if self.bounded:
             assert nodes is not None and nodes >= max_level + 1
-            self.T, self.threads = z3.EnumSort("Thread", ["T%d" % i for i in range(threads)])
-            self.N, self.nodes = z3.EnumSort("Node", ["N%d" % i for i in range(nodes)])
+            self.T, self.threads = _enum("Thread", "T", threads)
+            self.N, self.nodes = _enum("Node", "N", nodes)
             self.max_level: Optional[int] = max_level
+            # small signed bit-vectors for levels, positions and heights: the bounded queries
+            # then bit-blast to SAT (much faster than integer arithmetic there)
+            self.int_sort: z3.SortRef = z3.BitVecSort(8)
         else:
             self.T = z3.DeclareSort("Thread")
             self.N = z3.DeclareSort("Node")
             self.threads, self.nodes = [], []
             self.max_level = None
+            self.int_sort = z3.IntSort()
 
     def fresh(self, sort: z3.SortRef, name: str) -> z3.ExprRef:
         """A constant of `sort` with a name not used before in this universe."""
@@ -69,6 +85,50 @@ class Universe:
         v = self.fresh(sort, "e")
         return z3.Exists([v], body(v))
 
+    # ---- arrays: Z3 arrays when unbounded, FiniteArray when bounded ------------------------
+    def array(self, name: str, *sorts: z3.SortRef) -> Any:
+        """A fresh unconstrained array from the index sorts to the last sort."""
+        if not self.bounded:
+            return z3.Array(name, *sorts)
+        axes = tuple(self._elems(so) for so in sorts[:-1])
+        keys = itertools.product(*axes)
+        return FiniteArray(axes, {tuple(str(k) for k in key): z3.Const(
+            "%s[%s]" % (name, ",".join(str(k) for k in key)), sorts[-1]) for key in keys})
+
+    def _elems(self, sort: z3.SortRef) -> List[z3.ExprRef]:
+        return self.threads if sort == self.T else self.nodes
+
+    def store(self, arr: Any, *idx_val: z3.ExprRef) -> Any:
+        """arr with the cell at idx_val[:-1] replaced by idx_val[-1]."""
+        if not self.bounded:
+            return z3.Store(arr, *idx_val)
+        idx, val = idx_val[:-1], idx_val[-1]
+        if isinstance(val, bool):
+            val = z3.BoolVal(val)
+
+        def cell(key: Tuple[z3.ExprRef, ...], old: z3.ExprRef) -> z3.ExprRef:
+            hit = key_matches(idx, key)
+            return val if z3.is_true(hit) else old if z3.is_false(hit) else z3.If(hit, val, old)
+        return arr.map(cell)
+
+    def ite(self, cond: z3.BoolRef, a: Any, b: Any) -> Any:
+        """If-then-else between two arrays of the same shape."""
+        if not self.bounded:
+            return z3.If(cond, a, b)
+        return a.map(lambda key, va: va if va.eq(b.cell(key)) else z3.If(cond, va, b.cell(key)))
+
+    def lam(self, body: Callable[[z3.ExprRef], z3.ExprRef]) -> Any:
+        """The node-indexed array n -> body(n)."""
+        if not self.bounded:
+            c = self.fresh(self.N, "c")
+            return z3.Lambda([c], body(c))
+        return FiniteArray((self.nodes,), {(str(n),): body(n) for n in self.nodes})
+
+    def arr_eq(self, a: Any, b: Any) -> z3.BoolRef:
+        if not self.bounded:
+            return a == b
+        return z3.And([a.cell(k) == b.cell(k) for k in a.keys()])
+
     def all_n(self, body: Callable[[z3.ExprRef], z3.BoolRef]) -> z3.BoolRef:
         """For every node n: body(n)."""
         return self._all(self.nodes, self.N, body)
@@ -86,6 +146,52 @@ class Universe:
         return self._any(self.threads, self.T, body)
 
 
+class FiniteArray:
+    """An array over finite index sorts, one Z3 term per cell (bounded universe only). Reading at
+    a symbolic index is an if-then-else over the cells; a store rewrites every cell. This keeps
+    bounded model checking free of array theory (much faster than Z3 arrays there)."""
+
+    def __init__(self, axes: Tuple[List[z3.ExprRef], ...], cells: Dict[Tuple[str, ...], z3.ExprRef]
+                 ) -> None:
+        self.axes, self.cells = axes, cells
+
+    def keys(self) -> List[Tuple[z3.ExprRef, ...]]:
+        return list(itertools.product(*self.axes))
+
+    def cell(self, key: Tuple[z3.ExprRef, ...]) -> z3.ExprRef:
+        return self.cells[tuple(str(k) for k in key)]
+
+    def __getitem__(self, idx: Union[z3.ExprRef, Tuple[z3.ExprRef, ...]]) -> z3.ExprRef:
+        idx = idx if isinstance(idx, tuple) else (idx,)
+        keys = [k for k in self.keys() if not any(match(i, c) is False for i, c in zip(idx, k))]
+        out = self.cell(keys[-1])
+        for key in reversed(keys[:-1]):
+            out = z3.If(key_matches(idx, key), self.cell(key), out)
+        return out
+
+    def map(self, f: Callable[[Tuple[z3.ExprRef, ...], z3.ExprRef], z3.ExprRef]) -> "FiniteArray":
+        return FiniteArray(self.axes, {tuple(str(k) for k in key): f(key, self.cell(key))
+                                       for key in self.keys()})
+
+
+def match(i: z3.ExprRef, k: z3.ExprRef) -> Union[bool, z3.BoolRef]:
+    """i == k, decided in Python when i is itself an enumeration value."""
+    if i.eq(k):
+        return True
+    if z3.is_const(i) and i.sort().kind() == z3.Z3_DATATYPE_SORT and i.decl().kind() == \
+            z3.Z3_OP_DT_CONSTRUCTOR:
+        return False
+    return i == k
+
+
+def key_matches(idx: Tuple[z3.ExprRef, ...], key: Tuple[z3.ExprRef, ...]) -> z3.BoolRef:
+    parts = [match(i, k) for i, k in zip(idx, key)]
+    if any(p is False for p in parts):
+        return z3.BoolVal(False)
+    rest = [p for p in parts if p is not True]
+    return z3.And(rest) if rest else z3.BoolVal(True)
+
+
 class Choices:
     """Fresh nondeterministic choices for one transition instance (the data the model abstracts:
     which child a search follows, whether a node overflows, which node a key lands in...)."""
@@ -97,7 +203,7 @@ class Choices:
         return self.u.fresh(self.u.N, "%s.%s" % (self.prefix, name))
 
     def int(self, name: str) -> z3.ArithRef:
-        return self.u.fresh(z3.IntSort(), "%s.%s" % (self.prefix, name))
+        return self.u.fresh(self.u.int_sort, "%s.%s" % (self.prefix, name))
 
     def bool(self, name: str) -> z3.BoolRef:
         return self.u.fresh(z3.BoolSort(), "%s.%s" % (self.prefix, name))
