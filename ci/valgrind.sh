@@ -47,7 +47,8 @@ VG+=(--suppressions="$SUPP")
 
 run() { # name command...
     local name=$1; shift
-    if "${VG[@]}" --log-file="$LOG/$name.log" "$@" > "$LOG/$name.out" 2>&1; then
+    # a hang is a failure too: each part gets VG_TIMEOUT seconds (default 600)
+    if timeout "${VG_TIMEOUT:-600}" "${VG[@]}" --log-file="$LOG/$name.log" "$@" > "$LOG/$name.out" 2>&1; then
         echo "valgrind: $name: clean"
     else
         echo "valgrind: $name: FAILED (rc $?), see $LOG/$name.log"; cat "$LOG/$name.log"; fail=1
