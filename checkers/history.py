@@ -23,6 +23,7 @@ Errors name the file, the line and the field (HistoryFormatError).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
@@ -143,6 +144,13 @@ class History:
                 raise HistoryFormatError(path, no, "expected a JSON object, got %s" % type(obj).__name__)
             if obj.get("format") == FORMAT_NAME:
                 model = obj.get("model", model)
+                if model is not None and not isinstance(model, str):
+                    raise HistoryFormatError(path, no, "header field 'model' must be a model name, "
+                                             "got %r" % (model,))
+                from .models import BUILTIN  # a late import: models imports this module
+                if model is not None and model not in BUILTIN:
+                    raise HistoryFormatError(path, no, "header field 'model': unknown model %r "
+                                             "(built-in: %s)" % (model, ", ".join(BUILTIN)))
                 name = obj.get("name", name)
                 continue
             ops.append(_parse_op(obj, path, no))
@@ -154,10 +162,12 @@ def _parse_op(obj: Dict[str, Any], path: Union[str, Path, None], no: int) -> Ope
         if fld not in obj:
             raise HistoryFormatError(path, no, "missing field %r" % fld)
     call, ret, inp = obj["call"], obj.get("return"), obj["input"]
-    if not isinstance(call, (int, float)) or isinstance(call, bool):
-        raise HistoryFormatError(path, no, "field 'call' must be a number, got %r" % (call,))
-    if ret is not None and (not isinstance(ret, (int, float)) or isinstance(ret, bool)):
-        raise HistoryFormatError(path, no, "field 'return' must be a number or null, got %r" % (ret,))
+    if not isinstance(call, (int, float)) or isinstance(call, bool) or not math.isfinite(call):
+        raise HistoryFormatError(path, no, "field 'call' must be a finite number, got %r" % (call,))
+    if ret is not None and (not isinstance(ret, (int, float)) or isinstance(ret, bool)
+                            or not math.isfinite(ret)):
+        raise HistoryFormatError(path, no, "field 'return' must be a finite number or null, got %r"
+                                 % (ret,))
     if ret is not None and ret < call:
         raise HistoryFormatError(path, no, "field 'return' (%r) is before 'call' (%r)" % (ret, call))
     if not isinstance(inp, dict) or "f" not in inp:

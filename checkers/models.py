@@ -360,9 +360,13 @@ class SortedMap(Model):
                 if flags & PENDING:
                     n = 0
                 else:
-                    n = len(op.output)
-                    for pair in op.output:
-                        aux.extend(pair)
+                    try:
+                        n = len(op.output)
+                        for pair in op.output:
+                            aux.extend(pair)
+                    except (TypeError, OverflowError):
+                        raise ModelInputError("sortedmap: scan output must be a list of (key, "
+                                              "value) int64 pairs, in %r" % (op,)) from None
                     if len(aux) != off + 2 * n:
                         raise ModelInputError("sortedmap: scan output items must be (key, value) "
                                               "pairs, in %r" % (op,))

@@ -231,6 +231,7 @@ class SkipMap(MutableMapping):
         >>> SkipMap({1: 10, 2: 20}).peekitem()
         (2, 20)
         """
+        index = _check_int("index", index)
         if index == 0 or index == -1:
             e = self._entry(lib.pyb_ceiling if index == 0 else lib.pyb_floor,
                             INT64_MIN if index == 0 else INT64_MAX, "key")
@@ -253,7 +254,7 @@ class SkipMap(MutableMapping):
         >>> m = SkipMap({1: 10, 2: 20}); m.popitem(), m.popitem(0)
         ((2, 20), (1, 10))
         """
-        if index not in (0, -1):
+        if _check_int("index", index) not in (0, -1):
             raise ValueError("popitem supports index 0 or -1, got %r" % (index,))
         while True:
             try:
