@@ -4,8 +4,9 @@
  * for duplicate keys the last pair wins, as if applied in index order) and inserts it in ascending
  * runs: a run descends once and walks right along level 0 placing keys, until a key draws a
  * height > 1 and takes the ordinary pass (insert.c, put_sorted_run). Already-sorted input is
- * detected and not copied. When the sort buffers cannot be allocated the batch falls back to one
- * bskip_put per pair, so sorting never turns into an out-of-memory error.
+ * detected and not copied. When the sort buffers cannot be allocated the batch writes nothing and
+ * returns BSKIP_ENOMEM with *applied == 0 (falling back to index order there would break the
+ * documented meaning of *applied; found by the fuzzer).
  *
  * Each element is an ordinary linearizable operation; the batch as a whole is not atomic, and the
  * order in which different keys become visible is unspecified (ascending, in practice). The only
@@ -96,14 +97,14 @@ static bool strictly_ascending(const int64_t *keys, size_t n) {
     return true;
 }
 
-/* Sorts, dedupes (last pair wins) and inserts; returns BSKIP_ENOMEM only from an insertion. */
+/* Sorts, dedupes (last pair wins) and inserts. */
 static int put_sorted_copy(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
                            size_t *applied, int64_t *inserted) {
     kv *a = core_malloc(n * sizeof *a), *tmp = core_malloc(n * sizeof *tmp);
     size_t *counts = core_malloc(RADIX_SIZE * sizeof *counts);
     int rc;
     if (a == NULL || tmp == NULL || counts == NULL) {
-        rc = put_one_by_one(m, keys, values, n, applied, inserted);
+        rc = BSKIP_ENOMEM; /* nothing written: *applied stays 0 (the empty prefix) */
     } else {
         for (size_t i = 0; i < n; i++) a[i] = (kv){order_bits(keys[i]), values[i]};
         kv *s = radix_sort(a, tmp, n, counts);
