@@ -192,9 +192,13 @@ def t_start(m: Model, s: State, t, ch: Choices) -> Step:
 
 
 def t_grant(m: Model, s: State, t, ch: Choices) -> Step:
-    """The rwlock grants a pending request."""
+    """The rwlock grants a pending request. With nothing to release after it (no coupling), the
+    thread moves on at once: the register moves of `swap` are local to the thread, so taking them
+    in the same step hides no interleaving."""
     guard = z3.And(m.at(s, t, "PEND"), m.grantable(s, t))
-    return guard, s.with_(hold=m.u.store(s.hold, t, s.req[t], s.reqm[t]), pc=m.goto(s, t, "SWAP"))
+    granted = s.with_(hold=m.u.store(s.hold, t, s.req[t], s.reqm[t]), pc=m.goto(s, t, "SWAP"))
+    _, moved = t_swap(m, granted, t, ch)
+    return guard, State({k: m.u.ite(s.hasrel[t], granted.f[k], moved.f[k]) for k in s.f}, m.u)
 
 
 def t_swap(m: Model, s: State, t, ch: Choices) -> Step:
