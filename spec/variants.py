@@ -112,7 +112,7 @@ def refute_variants(names: Optional[List[str]] = None, jobs: int = 0) -> List[Va
     """
     cases = [c for c in CASES if names is None or c.name in names]
     jobs = jobs or min(len(cases), os.cpu_count() or 1)
-    if jobs <= 1:
+    if jobs <= 1 or multiprocessing.current_process().daemon:  # a daemon may not fork workers
         return [refute(c) for c in cases]
     # slowest first, so the longest search starts at once
     order = sorted(cases, key=lambda c: -c.max_depth)
