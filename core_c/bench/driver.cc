@@ -2,7 +2,8 @@
 // process and prints one JSON object per workload on stdout (the format ci/bench.py reads).
 //
 //   bskip_bench --map bskip|tbb|cds|lockskip|sorted [--n N] [--dist uniform|zipf] [--threads T]
-//               [--ops OPS] [--seed S] [--node-bytes B] [--promote P] [--workloads a,b,...]
+//               [--ops OPS] [--seed S] [--node-bytes B] [--promote P | --promote-per-cap X]
+//               [--workloads a,b,...]      (X: promote_prob = X / keys per node)
 //   bskip_bench --dump FILE [--n N] [--dist D] [--threads T] [--ops OPS] [--seed S]
 //
 // Invariants of a run:
@@ -102,9 +103,9 @@ Result run(BenchMap &m, const std::vector<Stream> &streams) {
 
 void print_head(const Args &a, const char *w) {
     std::printf("{\"map\": \"%s\", \"n\": %llu, \"dist\": \"%s\", \"threads\": %d, "
-                "\"workload\": \"%s\", \"node_bytes\": %zu, \"promote_prob\": %g",
+                "\"workload\": \"%s\", \"node_bytes\": %zu, \"promote_prob\": %g, \"promote_per_cap\": %g",
                 a.map.c_str(), (unsigned long long)a.spec.n, a.spec.zipf ? "zipf" : "uniform",
-                a.spec.threads, w, a.mopts.node_bytes, a.mopts.promote_prob);
+                a.spec.threads, w, a.mopts.node_bytes, a.mopts.promote_prob, a.mopts.promote_per_cap);
 }
 
 void print_result(const Args &a, int w, Result &r, const char *extra) {
@@ -139,6 +140,7 @@ bool parse(int argc, char **argv, Args &a) {
         else if (k == "--seed") a.spec.seed = std::strtoull(v, nullptr, 10);
         else if (k == "--node-bytes") a.mopts.node_bytes = std::strtoull(v, nullptr, 10);
         else if (k == "--promote") a.mopts.promote_prob = std::atof(v);
+        else if (k == "--promote-per-cap") a.mopts.promote_per_cap = std::atof(v);
         else if (k == "--workloads") a.workloads = v;
         else return false;
     }

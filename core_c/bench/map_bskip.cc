@@ -39,7 +39,15 @@ std::unique_ptr<BenchMap> make_bskip_map(const MapOptions &o, std::string *why) 
     opts.promote_prob = o.promote_prob;
     opts.seed = o.seed;
     bskip *m = nullptr;
-    int rc = bskip_new(&m, &opts);
+    int rc;
+    if (o.promote_per_cap > 0) {  // the capacity follows from node_bytes: ask a scratch map
+        if ((rc = bskip_new(&m, &opts)) == BSKIP_OK) {
+            opts.promote_prob = o.promote_per_cap / (double)bskip_node_capacity(m);
+            bskip_free(m);
+            m = nullptr;
+        }
+    }
+    rc = bskip_new(&m, &opts);
     if (rc != BSKIP_OK) {
         *why = std::string("bskip_new: ") + bskip_strerror(rc);
         return nullptr;

@@ -19,6 +19,7 @@ namespace bench {
 struct MapOptions {
     size_t node_bytes = 0;     // pybskip only; 0 = library default
     double promote_prob = 0;   // pybskip only; 0 = library default
+    double promote_per_cap = 0; // pybskip only; > 0: promote_prob = this / node capacity
     uint64_t seed = 0;
 };
 
