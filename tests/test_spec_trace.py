@@ -89,7 +89,9 @@ def test_malformed_input(tmp_path):
 def test_cli_exit_codes(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{not json\n")
-    run = lambda f: subprocess.run([sys.executable, "-m", "pybskip.spec", "check-trace", str(f)],
+    # cwd=tmp_path: `python -m` puts the working directory first on sys.path, and the checkout's
+    # pybskip/ source directory (without its compiled modules) must not shadow the installed one
+    run = lambda f: subprocess.run([sys.executable, "-m", "pybskip.spec", "check-trace", str(f)], cwd=tmp_path,
                                    capture_output=True, text=True)
     assert run(EXAMPLES / "conforming.jsonl").returncode == 0
     out = run(EXAMPLES / "out_of_order.jsonl")
