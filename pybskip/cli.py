@@ -111,8 +111,12 @@ def step_histories(seconds: float, threads: int, seed: int, out: Path) -> StepRe
     from .testing.hunt import HuntReport, hunt
 
     tty = sys.stdout.isatty()
+    last = [0.0]
 
     def progress(r: HuntReport) -> None:
+        if not tty and r.seconds - last[0] < 5.0:  # a log gets a line every 5 s, a terminal more
+            return
+        last[0] = r.seconds
         line = "  histories %6d  operations %8d  %5.1fs / %.0fs" % (r.histories, r.operations,
                                                                  r.seconds, seconds)
         print(("\r" + line) if tty else line, end="" if tty else "\n", flush=True)
