@@ -25,7 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 
 @dataclass
@@ -65,34 +65,34 @@ def step_sequential(seed: int) -> StepResult:
     return StepResult("sequential", ok, "20000 ops vs dict, %d keys, structure valid" % len(ref))
 
 
+def _all_hold(name: str, results: Sequence, holds: Callable[[Any], bool], ok_text: str,
+              bad_prefix: str) -> StepResult:
+    """One step over a list of Z3 results: ok when every result holds, else the names that fail."""
+    bad = [r for r in results if not holds(r)]
+    detail = ok_text % len(results) if not bad else bad_prefix + "; ".join(r.name for r in bad)
+    return StepResult(name, not bad, detail)
+
+
 def step_proof() -> StepResult:
     from . import spec
 
-    results = spec.prove()
-    failed = [r for r in results if not r.proved]
-    detail = "%d properties proved" % len(results) if not failed else \
-        "NOT proved: " + "; ".join(r.name for r in failed)
-    return StepResult("proof", not failed, detail)
+    return _all_hold("proof", spec.prove(), lambda r: r.proved, "%d properties proved",
+                     "NOT proved: ")
 
 
 def step_bounded() -> StepResult:
     from . import spec
 
-    results = spec.bounded_checks()
-    failed = [r for r in results if not r.ok]
-    detail = "%d small scenes explored: no deadlock, no use after free, all threads can finish" \
-        % len(results) if not failed else "FAILED: " + "; ".join(r.name for r in failed)
-    return StepResult("bounded", not failed, detail)
+    return _all_hold("bounded", spec.bounded_checks(), lambda r: r.ok,
+                     "%d small scenes explored: no deadlock, no use after free, all threads can "
+                     "finish", "FAILED: ")
 
 
 def step_variants() -> StepResult:
     from . import spec
 
-    results = spec.refute_variants()
-    missed = [r for r in results if not r.refuted]
-    detail = "%d broken variants refuted" % len(results) if not missed else \
-        "NOT refuted: " + "; ".join(r.name for r in missed)
-    return StepResult("variants", not missed, detail)
+    return _all_hold("variants", spec.refute_variants(), lambda r: r.refuted,
+                     "%d broken variants refuted", "NOT refuted: ")
 
 
 def step_trace(out: Path, seed: int) -> StepResult:

@@ -93,12 +93,16 @@ class SkipMap(MutableMapping):
 
     # ---- single keys -------------------------------------------------------------------------
 
-    def __getitem__(self, key: int) -> int:
-        """``m[key]``: the value of key; KeyError if absent. O(log n)."""
+    def _lookup(self, key: int) -> Any:
+        """One bskip_get: the C result (rc, value); TypeError/OverflowError for a bad key."""
         try:
-            r = lib.pyb_get(self._m, key)
+            return lib.pyb_get(self._m, key)
         except (TypeError, OverflowError) as exc:
             raise _bad_int("key", key, exc) from None
+
+    def __getitem__(self, key: int) -> int:
+        """``m[key]``: the value of key; KeyError if absent. O(log n)."""
+        r = self._lookup(key)
         if r.rc == OK:
             return r.value
         raise KeyError(key)
@@ -137,10 +141,7 @@ class SkipMap(MutableMapping):
         >>> SkipMap({1: 2}).get(5, -1)
         -1
         """
-        try:
-            r = lib.pyb_get(self._m, key)
-        except (TypeError, OverflowError) as exc:
-            raise _bad_int("key", key, exc) from None
+        r = self._lookup(key)
         return r.value if r.rc == OK else default
 
     def pop(self, key: int, default: Any = _MISSING) -> Any:
