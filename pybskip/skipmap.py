@@ -66,7 +66,7 @@ class SkipMap(MutableMapping):
     (3, 1, (1, 10))
 
     :param items: a mapping or an iterable of (key, value) pairs to insert.
-    :param node_bytes: bytes per node (256..65536); default 1024.
+    :param node_bytes: bytes per node (256..65536); default 2048.
     :param promote_prob: probability of promoting a key one more level; default 2/capacity.
     :param seed: seed of the height RNG (reproducible shapes in tests); 0 = fixed default.
     """

@@ -45,7 +45,7 @@ typedef struct bskip_options {
     uint64_t seed;        /* RNG seed for heights; 0 = a fixed default (runs are reproducible) */
 } bskip_options;
 
-#define BSKIP_DEFAULT_NODE_BYTES 1024
+#define BSKIP_DEFAULT_NODE_BYTES 2048
 
 /* Creates an empty map. opts may be NULL for defaults.
  * REQUIRES: out != NULL. Returns BSKIP_OK, BSKIP_EINVAL or BSKIP_ENOMEM. */

@@ -73,6 +73,7 @@ static void remove_head_key(bskip *m, node *x, node *n) {
         return;
     }
     x->high = node_keys(n)[0]; /* n is now a parentless node headed by its next key */
+    n->headed = 0;             /* k's entry above is gone (top-down), and no other pointed here */
     node_unlock(n, LOCK_W);
 }
 

@@ -80,26 +80,86 @@ static node *split_half(bskip *m, node *x) {
     return y;
 }
 
-/* Places key at index *i of x (write-locked), making room first when x is full: appending at the
- * end of a full node starts a new node after x holding just the key (so ascending inserts fill
- * nodes completely); any other position splits x in half. Returns the node that now holds the key,
- * with *i its index there (never 0 in a new node but for the appended one); *other is the second
- * node when one was created (write-locked, like the returned one), else NULL. */
+/* Moves entries [from, x->n) of x to the front of y (y keeps its own entries after them). */
+static void node_prepend_tail(const bskip *m, node *x, uint32_t from, node *y) {
+    uint32_t count = x->n - from;
+    memmove(node_keys(y) + count, node_keys(y), y->n * sizeof(int64_t));
+    memmove(node_slots(m, y) + count, node_slots(m, y), y->n * sizeof(slot));
+    memcpy(node_keys(y), node_keys(x) + from, count * sizeof(int64_t));
+    memcpy(node_slots(m, y), node_slots(m, x) + from, count * sizeof(slot));
+    y->n += count;
+    x->n = from;
+}
+
+/* Moves entries [0, count) of y to the end of x (y keeps the rest, shifted down). */
+static void node_append_head(const bskip *m, node *y, uint32_t count, node *x) {
+    memcpy(node_keys(x) + x->n, node_keys(y), count * sizeof(int64_t));
+    memcpy(node_slots(m, x) + x->n, node_slots(m, y), count * sizeof(slot));
+    memmove(node_keys(y), node_keys(y) + count, (y->n - count) * sizeof(int64_t));
+    memmove(node_slots(m, y), node_slots(m, y) + count, (y->n - count) * sizeof(slot));
+    x->n += count;
+    y->n -= count;
+}
+
+/* The settle step (lock.h) of the walk to the node a key goes into: when the walk steps from a to
+ * b, the key goes into b, b is full and parentless (`headed` clear: its first key may change) and
+ * a has room for more than cap/8 entries, b's first entries move to the end of a until both are
+ * about equally full, and a's fence follows. Returns true when the key now belongs in a. Both
+ * nodes are write-locked by the walk (b locked while a is held: to its right). */
+static bool even_out_with_left(bskip *m, node *a, node *b, int64_t key) {
+    bool target = b->next == NULL || b->high > key;
+    if (!target || b->n < m->cap || b->headed || m->cap - a->n <= m->cap / 8) return false;
+    node_append_head(m, b, (b->n - a->n) / 2, a);
+    a->high = node_keys(b)[0];
+    return key < a->high;
+}
+
+/* walk_right (write coupling) to the node a key goes into, evening out full nodes on the way. */
+static node *walk_right_to_place(bskip *m, node *x, int64_t key) {
+    return walk_right_settling(m, x, key, false, LOCK_W, even_out_with_left);
+}
+
+/* Before a full node x is split, tries to even it out with its successor y instead: allowed only
+ * when y has no parent entry (`headed` clear, invariant (6): y's first key may then change) and
+ * room for more than cap/8 entries. Moves x's last entries to the front of y so that both end
+ * about equally full, and updates x's fence. Returns y, write-locked, or NULL (nothing changed,
+ * y released). REQUIRES: x write-locked and full. */
+static node *shift_into_next(bskip *m, node *x) {
+    node *y = x->next;
+    if (y == NULL) return NULL;
+    node_lock(y, LOCK_W); /* order: right of x on the same level (x is held) */
+    uint32_t room = m->cap - y->n;
+    if (y->headed || room <= m->cap / 8) {
+        node_unlock(y, LOCK_W);
+        return NULL;
+    }
+    node_prepend_tail(m, x, x->n - (room + 1) / 2, y); /* 1 <= (room+1)/2 <= room entries */
+    x->high = node_keys(y)[0];
+    return y;
+}
+
+/* Places key at index *i of x (write-locked), making room first when x is full: x's last entries
+ * move into a parentless successor with room (shift_into_next), or else appending at the end of a
+ * full node starts a new node after x holding just the key (so ascending inserts fill nodes
+ * completely) and any other position splits x in half. Returns the node that now holds the key,
+ * with *i its index there (never 0 in a node other than x but for the appended one); *other is
+ * the second node when one was involved (write-locked, like the returned one), else NULL. */
 static node *place_key(bskip *m, node *x, uint32_t *i, int64_t key, node **other) {
     *other = NULL;
-    if (x->n == m->cap && *i == x->n) {
-        node *y = spare_take(m, x->level);
-        node_keys(y)[0] = key;
-        y->n = 1;
-        link_after(x, y);
-        *other = x;
-        *i = 0;
-        return y;
-    }
     if (x->n == m->cap) {
-        node *y = split_half(m, x);
+        node *y = shift_into_next(m, x);
+        if (y == NULL && *i == x->n) {
+            y = spare_take(m, x->level);
+            node_keys(y)[0] = key;
+            y->n = 1;
+            link_after(x, y);
+            *other = x;
+            *i = 0;
+            return y;
+        }
+        if (y == NULL) y = split_half(m, x);
         *other = y;
-        if (*i > x->n) { /* the key belongs to the right half, never at its index 0 */
+        if (*i > x->n) { /* the key belongs to y, after the entries that moved there */
             *i -= x->n;
             *other = x;
             x = y;
@@ -175,7 +235,7 @@ int put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_value, bo
     if (x == NULL) goto done;
 
     /* Level h-1: place k's top entry. x is write-locked. */
-    x = walk_right(x, key, false, LOCK_W);
+    x = walk_right_to_place(m, x, key);
     uint32_t i = node_upper(x, key);
     if (i > 0 && node_keys(x)[i - 1] == key) {
         rc = replace_down(m, x, LOCK_W, i - 1, value, old_value, replace);
@@ -217,6 +277,7 @@ int put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_value, bo
                 link_after(x, target);
                 node_unlock(x, LOCK_W);
             }
+            target->headed = 1; /* invariant (6), before the entry above points here */
             node_slots(m, above)[above_idx].child = target;
             node_unlock(above, LOCK_W); /* k's down pointer is set */
             rc = replace_down(m, target, LOCK_W, 0, value, old_value, replace);
@@ -232,6 +293,7 @@ int put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_value, bo
         node_move_tail(m, x, i, y, 1);
         link_after(x, y);
         if (spill != NULL) link_after(y, spill); /* created right of y: order kept */
+        y->headed = 1; /* invariant (6), before the entry above points here */
         node_slots(m, above)[above_idx].child = y;
         node_unlock(above, LOCK_W); /* k's down pointer is set */
         if (spill != NULL) node_unlock(spill, LOCK_W);
@@ -280,7 +342,7 @@ int put_sorted_run(bskip *m, const int64_t *keys, const int64_t *values, size_t 
     size_t j = x == NULL ? 1 : 0; /* NULL: keys[0] was taller and already had its value replaced */
     while (x != NULL) {
         int64_t key = keys[j];
-        x = walk_right(x, key, false, LOCK_W);
+        x = walk_right_to_place(m, x, key);
         uint32_t i = node_upper(x, key);
         if (i > 0 && node_keys(x)[i - 1] == key) {
             node_slots(m, x)[i - 1].value = values[j]; /* values live on level 0 only */

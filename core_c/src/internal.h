@@ -13,10 +13,13 @@
  *   (4) `high` of a node with a successor equals the successor's first key (the fence that lets a
  *       thread decide to move right without touching the successor).
  *   (5) The map's `len` equals the number of keys at level 0.
+ *   (6) A node that an entry on the level above points to has `headed` set. (The converse need
+ *       not hold: `headed` may stay set on a node that lost its parent entry.) A node with
+ *       `headed` clear may therefore have its first key changed (insert.c moves entries into it).
  * A non-head node need not have a parent entry: overflow splits and deletes leave "parentless"
  * nodes that are reached through `next` only (see insert.c for the scheme and its cost).
  *
- * Which lock guards which field: `n`, `keys`, `slots`, `next`, `high` are guarded by the node's
+ * Which lock guards which field: `n`, `keys`, `slots`, `next`, `high`, `headed` are guarded by the node's
  * own rwlock (read under R or W, written under W). `level`, `is_head`, `head_down`, `id` are
  * immutable after creation. The map's `heads` array is immutable; `top` is atomic (only grows).
  */
@@ -51,6 +54,7 @@ struct node {
     uint32_t n;        /* guarded by lock */
     uint16_t level;    /* immutable */
     uint8_t is_head;   /* immutable */
+    uint8_t headed;    /* guarded by lock; invariant (6): set while an entry above may point here */
     int64_t words[];   /* keys[cap], then slots[cap] */
 };
 

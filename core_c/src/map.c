@@ -44,6 +44,7 @@ static void node_setup(bskip *m, node *x, int level, bool is_head) {
     x->n = 0;
     x->level = (uint16_t)level;
     x->is_head = is_head;
+    x->headed = is_head; /* a head's first key is the implicit -inf: never moved into */
 }
 
 node *node_alloc(bskip *m, int level, bool is_head) {

@@ -1,4 +1,4 @@
-/* validate.c — bskip_validate: checks invariants (1)-(5) of internal.h on a quiescent map.
+/* validate.c — bskip_validate: checks invariants (1)-(6) of internal.h on a quiescent map.
  *
  * It takes no locks (REQUIRES: no operation in flight), allocates nothing and runs in
  * O(nodes + keys). For each level it walks the list once; for each level above 0 it walks the
@@ -46,6 +46,8 @@ static int check_level(bskip *m, int lvl, size_t *keys_out, char *msg, size_t ms
             while (below != NULL && below != child) below = below->next;
             if (below == NULL || child->n == 0 || node_keys(child)[0] != k)
                 return fail(msg, msg_len, "level %d: key %" PRId64 " does not head the node its down pointer names", lvl, k);
+            if (!child->headed)
+                return fail(msg, msg_len, "level %d: node %" PRIu64 " has a parent entry but its headed flag is clear", lvl - 1, child->id);
         }
     }
     if (lvl > 0 && head->head_down != m->heads[lvl - 1])
