@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import z3
 
@@ -118,10 +118,11 @@ class Bmc:
         self.steps: List[z3.BoolRef] = []
 
     def search(self, name: str, target: Callable[[Model, State], z3.BoolRef], depth: int,
-               timeout_ms: int = 300000) -> BoundedResult:
+               timeout_ms: int = 300000, taking: Sequence[str] = ()) -> BoundedResult:
         """Is a state satisfying target reachable within `depth` steps? (A step may stutter, so
         one query at the full depth covers every shorter run; Z3's non-incremental solver is much
-        faster here than deepening one step at a time.)"""
+        faster here than deepening one step at a time.) `taking`: transition names the run must
+        take, each at least once (to show that a step is reachable at all)."""
         while len(self.states) <= depth:
             k = len(self.states) - 1
             self.states.append(State.fresh(self.u, "s%d" % (k + 1)))
@@ -131,6 +132,10 @@ class Bmc:
         solver.add(*self.init)
         solver.add(*self.steps[:depth])
         solver.add(target(self.m, self.states[depth]))
+        for label in taking:
+            solver.add(z3.Or([sel for k in range(depth)
+                              for sel, (_, lab) in zip(self.selects[k], self.pairs[k])
+                              if lab == label]))
         t0 = time.perf_counter()
         r = solver.check()
         dt = time.perf_counter() - t0

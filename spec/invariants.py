@@ -4,12 +4,14 @@ The invariant is a list of named conjuncts (so a failed proof names the one that
   shape    heads alive and leftmost; right goes right on the same level to a live node; at most
            one live left neighbour per node; a parent entry is one level up in a live node;
   locks    a write lock is exclusive; only live nodes are held; an idle thread holds nothing;
-  order    a thread standing in x holds only locks <= x; a pending request is > every lock its
+  order    a thread standing in x holds only locks <= x, and still does during a walk step to
+           the right (so put's settle step may stop at x); a pending request is > every lock its
            thread holds (the property (a) of the proof, in its inductive form);
   coupling a pending request was read from a node the thread still holds (its right neighbour or
            one of its down pointers), or is the head of a level — this is what makes immediate
            reclamation safe;
-  phases   what each insert/delete sub-step holds (above, the new node, the spill node...).
+  phases   what each insert/delete sub-step holds (above, the new node, the spill node, the
+           successor of a shift...).
 The wait-for rank of a pending thread is (its requested node, its mode) ordered lexicographically
 by the global lock order, then R < W.
 """
@@ -94,13 +96,36 @@ def _thread_conjuncts() -> List[Conjunct]:
 
     def continuation(m: Model, s: State, t) -> z3.BoolRef:
         return z3.Implies(_in(s, t, "PEND", "SWAP"), z3.Or(
-            [s.cont[t] == PC[p] for p in ("LOOP", "RD", "SLOOP", "DN", "FIN")]))
+            [s.cont[t] == PC[p] for p in ("LOOP", "RD", "SLOOP", "DN", "SH", "FIN")]))
 
     def op_of_pc(m: Model, s: State, t) -> z3.BoolRef:
         dn = z3.Or(_in(s, t, "DN"), z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["DN"]))
+        sh = z3.Or(_in(s, t, "SH"), z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["SH"]))
         return z3.And(z3.Implies(dn, m.op(t) == DELETE),
-                      z3.Implies(_in(s, t, "OVF", "S1", "S2", "S3", "S4", "F1", "F2"),
+                      z3.Implies(z3.Or(sh, _in(s, t, "OVF", "S1", "S2", "S3", "S4", "F1", "F2")),
                                  m.op(t) == PUT))
+
+    def right_step(m: Model, s: State, t) -> z3.BoolRef:
+        """A walk step to the right (request on x's level, releasing x once granted) holds only
+        x, in its mode, and what is left of it (and, granted, the new lock)."""
+        x, req = s.x[t], s.req[t]
+        return z3.Implies(z3.And(_in(s, t, "PEND", "SWAP"), s.hasrel[t], s.rel[t] == x,
+                                 m.lvl(req) == m.lvl(x)), z3.And(
+            s.hold[t, x] == s.xm[t], s.xm[t] != NONE,
+            m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), z3.Or(m.le(n, x), n == req)))))
+
+    def shift(m: Model, s: State, t) -> z3.BoolRef:
+        """put's shift (shift_into_next): x full at level h-1 and its successor, write-locked."""
+        x, req, y = s.x[t], s.req[t], s.y[t]
+        to_sh = z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["SH"])
+        common = z3.And(s.hold[t, x] == WR, s.xm[t] == WR, s.hasn[x], m.lvl(x) == s.lim[t] - 1)
+        return z3.And(
+            z3.Implies(to_sh, z3.And(
+                common, s.nxt[x] == req, s.reqm[t] == WR, z3.Not(s.hasrel[t]),
+                m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), z3.Or(m.le(n, x), n == req))))),
+            z3.Implies(_in(s, t, "SH"), z3.And(
+                common, s.nxt[x] == y, s.hold[t, y] == WR,
+                m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), z3.Or(m.le(n, x), n == y))))))
 
     def to_dn(m: Model, s: State, t) -> z3.BoolRef:
         x, req = s.x[t], s.req[t]
@@ -180,6 +205,8 @@ def _thread_conjuncts() -> List[Conjunct]:
         _per_thread("insert/delete sub-steps belong to their operation", op_of_pc),
         _per_thread("delete: N is L's successor", to_dn),
         _per_thread("delete: L and N write-held", dn),
+        _per_thread("walk right: x and the new lock only", right_step),
+        _per_thread("put: shift into x's successor", shift),
         _per_thread("put: read levels >= h > write levels", put_levels),
         _per_thread("put: k's entry above stays write-held", above_held),
         _per_thread("put: split halves write-held", two_nodes),

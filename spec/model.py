@@ -202,8 +202,9 @@ def t_grant(m: Model, s: State, t, ch: Choices) -> Step:
 
 
 def t_swap(m: Model, s: State, t, ch: Choices) -> Step:
-    """Coupling: the new lock is held; release the one it replaces and move on."""
-    req, to_dn = s.req[t], s.cont[t] == PC["DN"]
+    """Coupling: the new lock is held; release the one it replaces and move on. A lock taken to
+    continue at DN (delete) or SH (put's shift) is a second node held next to x: it goes to y."""
+    req, to_dn = s.req[t], z3.Or(s.cont[t] == PC["DN"], s.cont[t] == PC["SH"])
     hold = m.u.ite(s.hasrel[t], m.release(s, t, s.rel[t]), s.hold)
     return m.at(s, t, "SWAP"), s.with_(
         hold=hold, pc=m.u.store(s.pc, t, s.cont[t]),
@@ -241,6 +242,19 @@ def t_down(m: Model, s: State, t, ch: Choices) -> Step:
         n = m.pend(s.with_(hold=m.u.ite(early, m.release(s, t, x), s.hold)), t, c, mode, x, cont)
         return guard, n.with_(hasrel=m.u.store(s.hasrel, t, z3.Not(early)))
     return guard, m.pend(s, t, c, mode, x, cont)
+
+
+def t_settle_left(m: Model, s: State, t, ch: Choices) -> Step:
+    """put's walk at its placement level (walk_right_to_place, even_out_with_left), the other end
+    of a right step: b = x's successor has just been write-locked while x (= a) is held; instead of
+    the swap, b's first entries move to the end of a, b is released and the walk stops at a."""
+    x, b = s.x[t], s.req[t]
+    mv = ch.pred("moves")
+    guard = z3.And(m.at(s, t, "SWAP"), _put_w(m, s, t), s.reqm[t] == WR,
+                   s.cont[t] == PC["LOOP"], s.hasrel[t], s.rel[t] == x,
+                   m.lvl(b) == m.lvl(x), m.lvl(x) == s.lim[t] - 1, s.hasn[x], s.nxt[x] == b)
+    par = m.u.lam(lambda c: z3.If(z3.And(s.hasp[c], s.par[c] == b, mv(c)), x, s.par[c]))
+    return guard, s.with_(par=par, hold=m.release(s, t, b), pc=m.goto(s, t, "LOOP"))
 
 
 def t_get_end(m: Model, s: State, t, ch: Choices) -> Step:
@@ -348,14 +362,36 @@ def t_put_overflow(m: Model, s: State, t, ch: Choices) -> Step:
     return guard, n.with_(y=m.u.store(n.y, t, y), pc=m.goto(n, t, "OVF"))
 
 
+def t_shift_lock(m: Model, s: State, t, ch: Choices) -> Step:
+    """put at level h-1, x full (shift_into_next): write-lock x's existing successor y while
+    holding x (a request that can wait, unlike creating a node); y lands in y[t], pc SH."""
+    x = s.x[t]
+    guard = z3.And(m.at(s, t, "LOOP"), _put_w(m, s, t), m.lvl(x) == s.lim[t] - 1, s.hasn[x])
+    return guard, m.pend(s, t, s.nxt[x], WR, None, PC["SH"])
+
+
+def t_shift(m: Model, s: State, t, ch: Choices) -> Step:
+    """y can take entries: x's last entries move to the front of y; then as after an overflow
+    split (OVF), with y an existing node instead of a new one."""
+    x, y, mv = s.x[t], s.y[t], ch.pred("moves")
+    par = m.u.lam(lambda c: z3.If(z3.And(s.hasp[c], s.par[c] == x, mv(c)), y, s.par[c]))
+    return m.at(s, t, "SH"), s.with_(par=par, pc=m.goto(s, t, "OVF"))
+
+
+def t_shift_back(m: Model, s: State, t, ch: Choices) -> Step:
+    """y cannot take entries (headed, or too little room): release y at once; back at x, where
+    put_overflow (a new node) applies."""
+    return m.at(s, t, "SH"), s.with_(hold=m.release(s, t, s.y[t]), pc=m.goto(s, t, "LOOP"))
+
+
 def t_ovf_leaf(m: Model, s: State, t, ch: Choices) -> Step:
-    """After an overflow split at level 0: k placed; release both halves."""
+    """After an overflow split (or a shift) at level 0: k placed; release both nodes."""
     return z3.And(m.at(s, t, "OVF"), m.lvl(s.x[t]) == 0), s.with_(pc=m.goto(s, t, "FIN"))
 
 
 def t_ovf_descend(m: Model, s: State, t, ch: Choices) -> Step:
-    """After an overflow split above level 0: k's entry is in one half (kept as `above`); lock
-    the child of the entry before k (in either half), then release the other half."""
+    """After an overflow split (or a shift) above level 0: k's entry is in one of the two nodes
+    (kept as `above`); lock the child of the entry before k (in either), then release the other."""
     x, y = s.x[t], s.y[t]
     k_in_y, pred_in_y, c = ch.bool("k_in_y"), ch.bool("pred_in_y"), ch.node("child")
     kx, other, pred = z3.If(k_in_y, y, x), z3.If(k_in_y, x, y), z3.If(pred_in_y, y, x)
@@ -505,6 +541,8 @@ _COMMON = [
     Transition("del_found_r", t_del_found_r),
     Transition("put_place_leaf", t_put_place_leaf),
     Transition("put_place_descend", t_put_place_descend),
+    Transition("settle_left", t_settle_left), Transition("shift_lock", t_shift_lock),
+    Transition("shift", t_shift), Transition("shift_back", t_shift_back),
     Transition("put_overflow", t_put_overflow, acquires=True), Transition("ovf_leaf", t_ovf_leaf),
     Transition("ovf_descend", t_ovf_descend), Transition("split", t_split, acquires=True),
     Transition("spill_yes", t_spill_yes, acquires=True), Transition("spill_no", t_spill_no),

@@ -9,7 +9,8 @@ update (`with_`). Fields:
           reqm[t], whose source is x[t], with rel[t] (if hasrel[t]) to release once it is granted
           and cont[t] the pc to continue at; above[t] (insert: the node with k's entry whose down
           pointer is not set yet); y[t], s[t] (+ has_s[t]): second and third nodes held by an
-          insert or delete; lim[t]: the insert's height h, or the delete's write level t.
+          insert or delete (y: also the successor an insert shifts entries into);
+          lim[t]: the insert's height h, or the delete's write level t.
 Invariant: field names and sorts are fixed by FIELDS; every State has exactly these fields.
 """
 from __future__ import annotations

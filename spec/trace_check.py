@@ -14,7 +14,10 @@ Rules (the model's transition relation, as far as a lock trace shows it), checke
   order        every acquisition is strictly greater, in the global order (level descending, then
                position key ascending, null = -inf), than every lock the thread holds
   coupling     an acquisition made while holding nothing is of a head (the start of a descent or
-               of a delete's re-descent); any other is at the lowest level held or one below
+               of a delete's re-descent); any other is at the lowest level held or one below.
+               put's placement-level steps are instances of order + coupling: the settle step
+               (W on a, W on its successor b, then b released and a kept) and the shift (W on
+               x's existing successor while x is held; b or y may later be acquired again)
   no-upgrade   a thread never asks for a lock it already holds (read->write upgrade or re-entry)
   release      a release names a lock the thread holds, in the mode it holds it
   exclusion    a W lock has one holder and no readers; R locks have no W holder

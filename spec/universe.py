@@ -20,7 +20,7 @@ Mode, (NONE, RD, WR) = z3.EnumSort("Mode", ["NONE", "R", "W"])
 Op, (GET, PUT, DELETE, SCAN) = z3.EnumSort("Op", ["get", "put", "delete", "scan"])
 St, (UNBORN, ALIVE, FREED) = z3.EnumSort("St", ["UNBORN", "ALIVE", "FREED"])
 
-PC_NAMES = ["START", "PEND", "SWAP", "LOOP", "RD", "SLOOP", "FIN", "RESTART", "DN", "OVF",
+PC_NAMES = ["START", "PEND", "SWAP", "LOOP", "RD", "SLOOP", "FIN", "RESTART", "DN", "SH", "OVF",
             "S1", "S2", "S3", "S4", "F1", "F2", "DONE"]
 PCSort, _pcs = z3.EnumSort("PC", PC_NAMES)
 PC = dict(zip(PC_NAMES, _pcs))

@@ -29,3 +29,24 @@ def test_bounded_checks_hold():
         "\n".join(r.describe() for r in results)
     done = results[-1]
     assert done.trace is not None and done.trace.steps  # a concrete run where all finish
+
+
+@pytest.mark.parametrize("taking", [
+    ("settle_left",),               # the walk stops at a after W-locking b; b released
+    ("shift_lock", "shift", "ovf_leaf"),  # entries shift into x's existing successor
+    ("shift_lock", "shift_back", "put_overflow"),  # the successor given back, then a new node
+])
+def test_settle_and_shift_steps_are_reachable(taking):
+    """The placement-level steps added for core_c's fuller nodes occur in a run of the model where
+    the put finishes (were their guards unsatisfiable, the proof would hold vacuously for them)."""
+    from pybskip.spec.bounded import Bmc, Scene
+    from pybskip.spec.variants import all_done
+
+    # head0 -> N1 on level 0; N2 a spare between them (for put_overflow)
+    scene = Scene(levels=(0, 0, 0), pos=(0, 5, 3), alive=(True, True, False), nxt={0: 1},
+                  par={}, ops=("put",))
+    r = Bmc(scene).search("all done", all_done, 10, taking=taking)
+    assert r.found and r.trace is not None, taking
+    text = str(r.trace)
+    for label in taking:
+        assert ") %s:" % label in text

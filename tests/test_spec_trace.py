@@ -77,6 +77,23 @@ def test_each_rule_rejects_its_breach(events, rule, seq):
     assert (report.violation.rule, report.violation.seq) == (rule, seq), report.describe()
 
 
+def test_put_settle_and_shift_patterns_conform():
+    """core_c's placement-level steps: the settle step (hold a, W-lock b to its right, release b,
+    keep a) then the shift into the same successor (its first key now smaller), at level 0; and
+    a shift at level 1 followed by the child lock while both level-1 nodes are held."""
+    events = [ev(1, 0, "begin", op="put", key=7), acq(2, 0, "W", 1, 0, None),
+              acq(3, 0, "W", 2, 0, 10), rel(4, 0, "W", 2, 0, 10),    # settle: stop at a
+              acq(5, 0, "W", 2, 0, 8),                               # shift_into_next
+              rel(6, 0, "W", 2, 0, 8), rel(7, 0, "W", 1, 0, None), ev(8, 0, "end", op="put"),
+              ev(9, 1, "begin", op="put", key=7), acq(10, 1, "W", 3, 1, None),
+              acq(11, 1, "W", 4, 1, 20),                             # shift at level h-1 = 1
+              acq(12, 1, "W", 1, 0, None), rel(13, 1, "W", 4, 1, 20),  # child, then `other`
+              rel(14, 1, "W", 3, 1, None), rel(15, 1, "W", 1, 0, None),
+              ev(16, 1, "end", op="put")]
+    report = spec.check_trace(events)
+    assert report.ok, report.describe()
+
+
 def test_malformed_input(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(ev(1, 0, "acquire", mode="X", node=1, level=0, key=None)) + "\n")
