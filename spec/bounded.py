@@ -19,7 +19,7 @@ from .invariants import shape
 from .model import Model
 from .state import State
 from .universe import (ALIVE, DELETE, FREED, GET, NONE, OP_NAMES, PUT, SCAN, UNBORN, Choices,
-                       FiniteArray, Universe)
+                       FiniteArray, Universe, cell_key)
 
 STUTTER = "stutter"
 OPS = {"get": GET, "put": PUT, "delete": DELETE, "scan": SCAN}
@@ -91,12 +91,12 @@ class Bmc:
         self.u = u = Universe(threads=len(scene.ops), nodes=len(scene.levels),
                               max_level=max(scene.levels))
         cells = lambda vals, mk: FiniteArray((u.nodes,), {  # noqa: E731
-            (str(n),): mk(v) for n, v in zip(u.nodes, vals)})
+            cell_key((n,)): mk(v) for n, v in zip(u.nodes, vals)})
         bv = lambda v: z3.BitVecVal(v, u.int_sort.size())  # noqa: E731
         lvl = cells(scene.levels, bv)
         pos = cells(scene.pos, bv)
         head = cells([p == 0 for p in scene.pos], z3.BoolVal)
-        ops = FiniteArray((u.threads,), {(str(t),): OPS[o] for t, o in zip(u.threads, scene.ops)})
+        ops = FiniteArray((u.threads,), {cell_key((t,)): OPS[o] for t, o in zip(u.threads, scene.ops)})
         self.m = m = Model(u, variant, statics={"lvl": lvl.__getitem__, "pos": pos.__getitem__,
                                                 "ishead": head.__getitem__, "op": ops.__getitem__})
         self.states = [State.fresh(u, "s0")]

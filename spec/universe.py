@@ -92,7 +92,7 @@ class Universe:
             return z3.Array(name, *sorts)
         axes = tuple(self._elems(so) for so in sorts[:-1])
         keys = itertools.product(*axes)
-        return FiniteArray(axes, {tuple(str(k) for k in key): z3.Const(
+        return FiniteArray(axes, {cell_key(key): z3.Const(
             "%s[%s]" % (name, ",".join(str(k) for k in key)), sorts[-1]) for key in keys})
 
     def _elems(self, sort: z3.SortRef) -> List[z3.ExprRef]:
@@ -122,7 +122,7 @@ class Universe:
         if not self.bounded:
             c = self.fresh(self.N, "c")
             return z3.Lambda([c], body(c))
-        return FiniteArray((self.nodes,), {(str(n),): body(n) for n in self.nodes})
+        return FiniteArray((self.nodes,), {cell_key((n,)): body(n) for n in self.nodes})
 
     def arr_eq(self, a: Any, b: Any) -> z3.BoolRef:
         if not self.bounded:
@@ -151,7 +151,7 @@ class FiniteArray:
     a symbolic index is an if-then-else over the cells; a store rewrites every cell. This keeps
     bounded model checking free of array theory (much faster than Z3 arrays there)."""
 
-    def __init__(self, axes: Tuple[List[z3.ExprRef], ...], cells: Dict[Tuple[str, ...], z3.ExprRef]
+    def __init__(self, axes: Tuple[List[z3.ExprRef], ...], cells: Dict[Tuple[int, ...], z3.ExprRef]
                  ) -> None:
         self.axes, self.cells = axes, cells
 
@@ -159,7 +159,7 @@ class FiniteArray:
         return list(itertools.product(*self.axes))
 
     def cell(self, key: Tuple[z3.ExprRef, ...]) -> z3.ExprRef:
-        return self.cells[tuple(str(k) for k in key)]
+        return self.cells[cell_key(key)]
 
     def __getitem__(self, idx: Union[z3.ExprRef, Tuple[z3.ExprRef, ...]]) -> z3.ExprRef:
         idx = idx if isinstance(idx, tuple) else (idx,)
@@ -170,8 +170,13 @@ class FiniteArray:
         return out
 
     def map(self, f: Callable[[Tuple[z3.ExprRef, ...], z3.ExprRef], z3.ExprRef]) -> "FiniteArray":
-        return FiniteArray(self.axes, {tuple(str(k) for k in key): f(key, self.cell(key))
-                                       for key in self.keys()})
+        return FiniteArray(self.axes, {cell_key(key): f(key, self.cell(key)) for key in self.keys()})
+
+
+def cell_key(key: Tuple[z3.ExprRef, ...]) -> Tuple[int, ...]:
+    """The dictionary key of a cell: Z3's AST ids of its index values (terms are hash-consed, so
+    equal values have equal ids; printing them, as str() does, cost half of a bounded check)."""
+    return tuple(k.get_id() for k in key)
 
 
 def match(i: z3.ExprRef, k: z3.ExprRef) -> Union[bool, z3.BoolRef]:
