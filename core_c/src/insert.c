@@ -342,8 +342,8 @@ int bskip_put_if_absent(bskip *m, int64_t key, int64_t value, int64_t *existing)
 
 int put_sorted_run(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
                    size_t *done, int *next_height, int64_t *inserted) {
-    /* Every new node of the run receives at least cap/2 - 1 of its keys before the next one is
-     * needed (keys ascend), so this many keys never need more spares than are reserved. */
+    /* Sizing: a new node of the run usually receives about cap/2 keys before the next one is
+     * needed (keys ascend); the spare check in the loop below is what guarantees supply. */
     size_t max_keys = (size_t)(SPARE_MAX - 2) * (m->cap / 2 - 1);
     if (n > max_keys) n = max_keys;
     int rc = spare_reserve(m, (int)(2 + n / (m->cap / 2 - 1)));
@@ -368,6 +368,10 @@ int put_sorted_run(bskip *m, const int64_t *keys, const int64_t *values, size_t 
             if (other != NULL) node_unlock(other, LOCK_W);
         }
         if (++j == n) break;
+        /* Every node the run creates comes from the spares (one per overflow at most); the
+         * reservation above is a sizing guess, this check is the guarantee: a run stops while a
+         * spare is left, and put_ascending starts the next one with a fresh reservation. */
+        if (spare_count() < 1) break;
         int h = draw_height(m);
         if (h > 1) { /* a promoted key takes the ordinary pass (it must split upper levels) */
             *next_height = h;

@@ -133,6 +133,7 @@ int put_sorted_run(bskip *m, const int64_t *keys, const int64_t *values, size_t 
 #define SPARE_MAX (2 * BSKIP_MAX_LEVELS + 2)
 int spare_reserve(bskip *m, int count);
 node *spare_take(bskip *m, int level);
+int spare_count(void); /* spares the calling thread holds now */
 void spare_release_thread(void);
 
 /* Height of a new key, drawn from the calling thread's RNG stream for m (1..BSKIP_MAX_LEVELS). */

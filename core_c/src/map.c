@@ -127,6 +127,8 @@ int spare_reserve(bskip *m, int count) {
     return BSKIP_OK;
 }
 
+int spare_count(void) { return tl_spares != NULL ? tl_spares->count : 0; }
+
 node *spare_take(bskip *m, int level) {
     /* REQUIRES: a spare_reserve on this thread for m covered this take (invariant 2). */
     spare_cache *c = tl_spares;

@@ -230,10 +230,36 @@ static void test_maximal_height(void) {
     bskip_free(m);
 }
 
+/* One batch whose sorted run crosses a long stretch of full parentless nodes (no promotions),
+ * one new key per node: every few keys the run must split a node, far more often than in a
+ * random map. The run must stop and take new spares instead of running out of them. */
+static void test_run_over_full_nodes(void) {
+    enum { NODES = 3000, CAP = 10 };         /* 256-byte nodes hold 10 keys */
+    static int64_t keys[NODES];
+    bskip_options o = {.node_bytes = 256, .promote_prob = 1e-12, .seed = 5};
+    bskip *m = NULL;
+    CHECK(bskip_new(&m, &o) == BSKIP_OK && bskip_node_capacity(m) == CAP, "new");
+    /* ascending even keys fill every node completely: node i holds 20i .. 20i+18 */
+    for (int64_t k = 0; k < 2 * CAP * NODES; k += 2)
+        CHECK(bskip_put(m, k, k, NULL) == BSKIP_INSERTED, "put %" PRId64, k);
+    for (int i = 0; i < NODES; i++) keys[i] = 2 * CAP * (int64_t)i + 1; /* one key inside each */
+    size_t applied = 0;
+    CHECK(bskip_put_many(m, keys, keys, NODES, &applied) == NODES && applied == NODES,
+          "put_many over full nodes");
+    CHECK_VALID(m);
+    CHECK(bskip_len(m) == (size_t)(CAP + 1) * NODES, "len %zu", bskip_len(m));
+    for (int i = 0; i < NODES; i++) {
+        int64_t v;
+        CHECK(bskip_get(m, keys[i], &v) == BSKIP_OK && v == keys[i], "get %" PRId64, keys[i]);
+    }
+    bskip_free(m);
+}
+
 int main(void) {
     test_maximal_height();
     test_big_batches(256);
     test_big_batches(0);
+    test_run_over_full_nodes();
     test_closed_floor_ceiling_batch();
     test_extremes();
     test_duplicates_and_absent();
