@@ -87,7 +87,7 @@ def bounded_depth(seconds: float) -> int:
     return 8 if seconds >= 150 else 6
 
 
-def step_bounded(depth: int = 8) -> StepResult:
+def step_bounded(depth: int) -> StepResult:
     from . import spec
 
     return _all_hold("bounded", spec.bounded_checks(depth), lambda r: r.ok,

@@ -113,6 +113,14 @@ static void node_append_head(const bskip *m, node *y, uint32_t count, node *x) {
     y->n -= count;
 }
 
+/* Whether x has room enough to take entries from a full neighbour (shift_into_next,
+ * even_out_with_left): more than cap/16 free slots, and at least 2, so that at least one entry
+ * moves and the node that receives them still has a slot for the key. */
+static bool room_to_take(const bskip *m, const node *x) {
+    uint32_t room = m->cap - x->n;
+    return room >= 2 && room > m->cap / 16;
+}
+
 /* The settle step (lock.h) of the walk to the node a key goes into: when the walk steps from a to
  * b, the key goes into b, b is full and parentless (`headed` clear: its first key may change) and
  * a has room for more than cap/16 entries, b's first entries move to the end of a until both are
@@ -120,8 +128,7 @@ static void node_append_head(const bskip *m, node *y, uint32_t count, node *x) {
  * nodes are write-locked by the walk (b locked while a is held: to its right). */
 static bool even_out_with_left(bskip *m, node *a, node *b, int64_t key) {
     bool target = b->next == NULL || b->high > key;
-    uint32_t room = m->cap - a->n; /* >= 2, so that at least one entry moves */
-    if (!target || b->n < m->cap || b->headed || room < 2 || room <= m->cap / 16) return false;
+    if (!target || b->n < m->cap || b->headed || !room_to_take(m, a)) return false;
     node_append_head(m, b, (b->n - a->n) / 2, a);
     a->high = node_keys(b)[0];
     return key < a->high;
@@ -141,12 +148,12 @@ static node *shift_into_next(bskip *m, node *x) {
     node *y = x->next;
     if (y == NULL) return NULL;
     node_lock(y, LOCK_W); /* order: right of x on the same level (x is held) */
-    uint32_t room = m->cap - y->n; /* >= 2: y must keep room for the key after (room+1)/2 move */
-    if (y->headed || room < 2 || room <= m->cap / 16) {
+    if (y->headed || !room_to_take(m, y)) {
         node_unlock(y, LOCK_W);
         return NULL;
     }
-    node_prepend_tail(m, x, x->n - (room + 1) / 2, y); /* 1 <= (room+1)/2 <= room entries */
+    uint32_t room = m->cap - y->n;
+    node_prepend_tail(m, x, x->n - (room + 1) / 2, y); /* 1 <= (room+1)/2 <= room - 1 entries */
     x->high = node_keys(y)[0];
     return y;
 }
