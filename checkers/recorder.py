@@ -17,7 +17,7 @@ read immediately before the call and after it returns — so [call, ret] contain
 effect — the input is what the method's translator returned, and the output is the return value
 (passed through an optional output translator). A call that raises is recorded as pending: it may
 or may not have taken effect (Jepsen's :info), and the exception propagates.
-For pytest: `recorder_fixture("kv")` makes a fixture that yields a Recorder and checks at teardown.
+For pytest: the `linearizable` fixture (pytest_plugin.py, loaded through the pytest11 entry point).
 Thread safety: any number of threads may record at once (appends are made under a lock).
 """
 from __future__ import annotations
@@ -127,20 +127,3 @@ class _Proxy:
             return self._rec.call(translate(*args, **kwargs), lambda: target(*args, **kwargs), out)
 
         return recorded
-
-
-def recorder_fixture(model: Any = "kv", **options: Any) -> Any:
-    """A pytest fixture yielding a Recorder that is checked at teardown:
-
-        linearizable = recorder_fixture("kv")        # in a conftest.py or test module
-        def test_store(linearizable): ...
-    """
-    import pytest
-
-    @pytest.fixture
-    def _fixture() -> Any:
-        rec = Recorder(model, **options)
-        yield rec
-        rec.check()
-
-    return _fixture

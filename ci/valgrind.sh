@@ -4,6 +4,9 @@
 # memory. Any error makes valgrind exit 99 and this script exit non-zero.
 #
 #   ci/valgrind.sh            everything (about 5 minutes on 2 cores)
+#   ci/valgrind.sh --short    the same parts, smaller (CI's pass: about 1 minute): C tests at a
+#                             tenth of the operations, every 8th allocation failure of the OOM
+#                             test, every 10th corpus input, one round of the Python workload
 #   PYTHON=... ci/valgrind.sh the Python to run the binding workload with (default: python3 on
 #                             PATH, which must import pybskip)
 # Parts:
@@ -20,6 +23,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
+SHORT=0
+case "${1:-}" in --short) SHORT=1;; "") ;; *) echo "usage: ci/valgrind.sh [--short]"; exit 2;; esac
+C_SCALE=20; OOM_STEP=${OOM_STEP:-7}; CORPUS_EVERY=1; PY_ROUNDS=3
+[ $SHORT = 0 ] || { C_SCALE=200; OOM_STEP=${OOM_STEP_SHORT:-56}; CORPUS_EVERY=10; PY_ROUNDS=1; }
 LOG=${VALGRIND_LOG_DIR:-build/valgrind}
 mkdir -p "$LOG"
 VG=(valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect
@@ -59,15 +66,18 @@ run() { # name command...
 TESTS=(test_sequential test_edge test_stress test_api_only)
 make -C core_c --no-print-directory -s lib "${TESTS[@]/#/build/release/}"
 for t in "${TESTS[@]}"; do
-    BSKIP_TEST_SCALE=20 run "$t" "core_c/build/release/$t"
+    BSKIP_TEST_SCALE=$C_SCALE run "$t" "core_c/build/release/$t"
 done
 
 # 2. OOM test and fuzz corpus replay, no sanitizer
 make -C core_c/fuzz --no-print-directory -s plain
-BSKIP_TEST_SCALE=${OOM_STEP:-7} run test_oom core_c/fuzz/build/plain/test_oom
-run fuzz_corpus_replay core_c/fuzz/build/plain/replay_api core_c/fuzz/corpus/api
+BSKIP_TEST_SCALE=$OOM_STEP run test_oom core_c/fuzz/build/plain/test_oom
+every_nth() { find "$1" -type f | sort | awk -v n="$CORPUS_EVERY" 'NR % n == 1 || n == 1'; }
+mapfile -t api_inputs < <(every_nth core_c/fuzz/corpus/api)
+run fuzz_corpus_replay core_c/fuzz/build/plain/replay_api "${api_inputs[@]}"
 if [ -x core_c/fuzz/build/plain/replay_checker ]; then
-    run checker_corpus_replay core_c/fuzz/build/plain/replay_checker core_c/fuzz/corpus/checker
+    mapfile -t checker_inputs < <(every_nth core_c/fuzz/corpus/checker)
+    run checker_corpus_replay core_c/fuzz/build/plain/replay_checker "${checker_inputs[@]}"
 fi
 
 # 3. the Python binding
@@ -78,7 +88,9 @@ import threading
 import pybskip
 from pybskip import SkipMap
 
-for round_ in range(3):
+import os
+
+for round_ in range(int(os.environ["PY_ROUNDS"])):
     m = SkipMap(node_bytes=256, seed=round_ + 1)
     for k in range(-1500, 1500, 3):
         m[k] = k * 7
@@ -123,7 +135,7 @@ for round_ in range(3):
     del m
 print("workload done")
 PY
-export PYTHONMALLOC=malloc
+export PYTHONMALLOC=malloc PY_ROUNDS
 # (valgrind's exit status is not used here: CPython's own reports would set it; see below)
 "${VG[@]}" --log-file="$LOG/python.log" "$PYTHON" "$LOG/workload.py" > "$LOG/python.out" 2>&1 || true
 if ! grep -q "workload done" "$LOG/python.out"; then

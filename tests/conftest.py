@@ -11,9 +11,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or os.getcwd()).resolve() != ROOT]
-# The third-party histories live beside the checkout (../shared/data), not beside the installed
-# package: tell pybskip.checkers.testing where, unless the caller already did.
-os.environ.setdefault("PYBSKIP_SHARED_DATA", str(ROOT.parent / "shared" / "data"))
 
 try:
     import pybskip  # noqa: F401

@@ -1,4 +1,4 @@
-"""test_checkers_data.py — the checker agrees with every third-party verdict in ../shared/data.
+"""test_checkers_data.py — the checker agrees with every third-party verdict in tests/data/.
 
 What is checked: every history file under the data folder (Porcupine's key-value logs, Jepsen's
 etcd logs) is loaded in its format, checked with the model its format implies, and the verdict
@@ -13,9 +13,7 @@ from pathlib import Path
 import pytest
 
 from pybskip.checkers import History, check
-from pybskip.checkers.testing import data_dir, expected_verdicts, history_files
-
-DATA = data_dir()
+from thirdparty_data import DATA, expected_verdicts, history_files
 
 
 def _files():
@@ -25,8 +23,7 @@ def _files():
 
 
 def test_data_folder_is_there():
-    assert DATA.is_dir(), ("the third-party histories are missing: expected them at %s "
-                           "(set PYBSKIP_SHARED_DATA to their folder)" % DATA)
+    assert DATA.is_dir(), ("the third-party histories are missing: expected them at %s " % DATA)
     assert len(history_files(DATA)) >= 70, "fewer histories than expected in %s" % DATA
 
 

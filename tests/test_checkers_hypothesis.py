@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from pybskip.checkers import Operation, check
 from pybskip.checkers.models import SortedMap
-from pybskip.checkers.testing import brute_force
+from oracle import brute_force
 
 KEYS = 4
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from pybskip.checkers import History, HistoryFormatError, Operation, check
-from pybskip.checkers.testing import data_dir
+from thirdparty_data import DATA
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +53,7 @@ def test_counterexample_is_minimal_and_marked():
 
 
 def test_minimal_counterexample_of_a_real_history():
-    h = History.load(data_dir() / "jepsen-etcd" / "etcd_000.log")
+    h = History.load(DATA / "jepsen-etcd" / "etcd_000.log")
     r = check(h, timeout=30)
     assert r.verdict == "illegal" and r.minimal and len(r.counterexample) < len(r.partition)
     cx = list(r.counterexample)
@@ -158,7 +158,7 @@ def test_cli_unknown_exit_code(tmp_path):
 
 
 def test_cli_directory_summary():
-    p = _cli("check", data_dir() / "porcupine-kv")
+    p = _cli("check", DATA / "porcupine-kv")
     assert p.returncode == 1, p
     assert "c10-ok.txt" in p.stdout and "4 files: 2 linearizable, 2 NOT linearizable" in p.stdout, p.stdout
     assert "4/4" in p.stderr  # the progress bar

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from pybskip.checkers import NotLinearizable, Recorder, recorder_fixture
+from pybskip.checkers import NotLinearizable, Recorder
+from pybskip.checkers.pytest_plugin import recorder_fixture
 
 KV_METHODS = {
     "get": lambda k: {"f": "get", "key": k},
@@ -91,8 +92,63 @@ def test_raising_call_is_recorded_as_pending():
     assert rec.history[0].pending
 
 
-linearizable = recorder_fixture("kv")
+kv_recorder = recorder_fixture("kv")
 
 
 def test_fixture_checks_at_teardown(linearizable):
+    # `linearizable` comes from the pytest11 plugin (no import in this file)
+    assert isinstance(linearizable, Recorder) and linearizable.model == "kv"
     drive(LockedStore(), linearizable, threads=2, rounds=3)
+
+
+def test_named_fixture_from_the_factory(kv_recorder):
+    drive(LockedStore(), kv_recorder, threads=2, rounds=3)
+
+
+def test_plugin_is_registered_by_entry_point(request):
+    from importlib.metadata import entry_points
+
+    eps = entry_points()
+    group = eps.select(group="pytest11") if hasattr(eps, "select") else eps.get("pytest11", [])
+    assert [e.value for e in group if e.name == "pybskip"] == ["pybskip.checkers.pytest_plugin"]
+    assert request.config.pluginmanager.hasplugin("pybskip")
+
+
+PLUGIN_USER = """
+import threading, time, pytest
+
+class Racy:
+    def __init__(self):
+        self.d = {}
+    def get(self, k):
+        return self.d.get(k, "")
+    def append(self, k, v):
+        cur = self.d.get(k, "")
+        time.sleep(0.002)
+        self.d[k] = cur + v
+
+@pytest.mark.linearizable(model="kv")
+def test_racy(linearizable):
+    proxy = linearizable.wrap(Racy(), {"get": lambda k: {"f": "get", "key": k},
+                                       "append": lambda k, v: {"f": "append", "key": k, "value": v}})
+    def worker(i):
+        for r in range(5):
+            proxy.append("x", "%d.%d;" % (i, r))
+            proxy.get("x")
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+"""
+
+
+def test_plugin_fixture_fails_a_racy_users_test(tmp_path):
+    """A user's own test suite (outside this repository, no conftest) gets the fixture from the
+    installed plugin; its racy store makes the test error at teardown with the counterexample."""
+    import subprocess
+    import sys
+
+    (tmp_path / "test_user.py").write_text(PLUGIN_USER)
+    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_user.py"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "1 error" in p.stdout and "NotLinearizable" in p.stdout and "NOT linearizable" in p.stdout, p.stdout

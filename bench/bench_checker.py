@@ -1,6 +1,6 @@
-"""bench_checker.py — how fast the checker decides the third-party histories in ../shared/data.
+"""bench_checker.py — how fast the checker decides the third-party histories in tests/data/.
 
-    python -m pybskip.checkers.bench_checker [DATA_DIR] [--repeat N]
+    python bench/bench_checker.py [DATA_DIR] [--repeat N]      (after `pip install .`)
 
 Prints a table: per format, the number of histories, the total time to load + check them
 (verdict only: check(..., minimize=False)), the total check time alone, and the slowest single
@@ -8,7 +8,7 @@ history; then the whole folder, and `c10-ok` checked with the kv model *without*
 (one search over all keys). Each figure is the best of --repeat runs (default 3). Every verdict is
 compared with the expected one (VERDICTS.txt, -ok/-bad names); a disagreement exits 1.
 Targets (issue 5): the whole folder < 1 s; c10-ok unpartitioned < 1 s.
-DATA_DIR defaults to $PYBSKIP_SHARED_DATA or <repo>/../shared/data.
+DATA_DIR defaults to the checkout's tests/data/ (the histories the tests use).
 """
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from .check import check
-from .history import History
-from .testing import data_dir as default_data_dir
-from .testing import expected_verdicts
+from pybskip.checkers import History, check
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from thirdparty_data import DATA, expected_verdicts  # noqa: E402  (tests/ is not a package)
 
 
 def _run_once(files: Dict[Path, str]) -> Tuple[Dict[str, List[float]], Dict[str, List[float]],
@@ -46,13 +46,13 @@ def _run_once(files: Dict[Path, str]) -> Tuple[Dict[str, List[float]], Dict[str,
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pybskip.checkers.bench_checker")
+    ap = argparse.ArgumentParser(prog="python bench/bench_checker.py")
     ap.add_argument("data", nargs="?", default=None)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
-    data = Path(args.data) if args.data else default_data_dir()
+    data = Path(args.data) if args.data else DATA
     if not data.is_dir():
-        print("no data folder at %s (set PYBSKIP_SHARED_DATA)" % data, file=sys.stderr)
+        print("no data folder at %s" % data, file=sys.stderr)
         return 2
     files = expected_verdicts(data)
     best = None

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# ci/pythons.sh VERSION... — the Python test suite on other interpreters than the main CI one:
+# for each X.Y given (default: 3.9 3.13, the oldest and newest CI supports beside 3.11), a fresh
+# venv from that interpreter, `pip install '.[test]'` (builds the extensions for it), then pytest
+# -n auto over tests/. The interpreter is python X.Y on PATH, or pyenv's newest X.Y.*; one that
+# cannot be found is a failure (CI promises these versions), never a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+versions=("$@"); [ ${#versions[@]} -gt 0 ] || versions=(3.9 3.13)
+find_python() { # X.Y -> path
+    local v=$1 p root
+    if p=$(command -v "python$v" 2>/dev/null); then echo "$p"; return; fi
+    root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+    p=$(ls -d "$root"/versions/"$v".*/bin/python3 2>/dev/null | sort -V | tail -1)
+    [ -n "$p" ] && echo "$p"
+}
+for v in "${versions[@]}"; do
+    py=$(find_python "$v") || true
+    [ -n "${py:-}" ] || { echo "pythons: FAILED: no Python $v found (PATH or pyenv)"; exit 1; }
+    venv="${TMPDIR:-/tmp}/pybskip-ci-py$v"
+    rm -rf "$venv"
+    "$py" -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    "$venv/bin/python" -m pip install -q '.[test]'
+    echo "== pythons: $("$venv/bin/python" --version): pytest"
+    "$venv/bin/python" -m pytest -n auto -q -p no:cacheprovider
+done
