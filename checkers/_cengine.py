@@ -64,7 +64,7 @@ _lib.lc_check.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int64, ctypes.
 _lib.lc_check.restype = ctypes.c_int
 _lib.lc_strerror.argtypes = [ctypes.c_int]
 _lib.lc_strerror.restype = ctypes.c_char_p
-_NO_CB = ctypes.cast(None, STEP_CB)
+_NO_CB = STEP_CB()  # a NULL function pointer: no callback (the built-in models)
 
 
 _PACKERS: Dict[int, struct.Struct] = {}

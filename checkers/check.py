@@ -12,8 +12,10 @@ but memoised; minimisation costs O(n log n) to O(n^2) engine calls on the failin
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 from . import _cengine as C
@@ -52,7 +54,7 @@ class Result:
 
         return describe(self)
 
-    def to_html(self, path: Any) -> Any:
+    def to_html(self, path: Union[str, os.PathLike[str]]) -> Path:
         """Writes a self-contained HTML visualisation of the counterexample (or history)."""
         from .report import write_html
 
@@ -74,7 +76,7 @@ def _engine_check(ops: Sequence[Operation], model: Model, timeout: Optional[floa
             kept = [i for i, o in enumerate(ops) if o.ret is not None or o.f not in _READ_ONLY]
             ops = [ops[i] for i in kept]
         try:
-            model.encode(ops, enc, t)  # type: ignore[attr-defined]
+            model.encode(ops, enc, t)
             verdict, lin, steps = run_builtin(model.builtin, enc, timeout)
             return verdict, (lin if kept is None else [kept[i] for i in lin]), steps
         except ModelInputError:
@@ -102,7 +104,7 @@ def _engine_check(ops: Sequence[Operation], model: Model, timeout: Optional[floa
     return run_python_model(enc, model.init, step, model.key, timeout)
 
 
-def check(history: Union[History, Sequence[Operation]], model: Any = None,
+def check(history: Union[History, Sequence[Operation]], model: Union[Model, str, None] = None,
           timeout: Optional[float] = None, *, partition: bool = True,
           minimize: bool = True, minimize_timeout: float = 30.0) -> Result:
     """Checks `history` for linearizability against `model` (a Model or a built-in name).

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from . import _cengine as C
 from ._cengine import Encoded
@@ -43,6 +43,12 @@ UNKNOWN: Any = _Unknown()
 """The output passed to Model.step for a pending operation: any output is acceptable."""
 
 
+KVState = Tuple[Tuple[Any, str], ...]
+"""The kv model's state: (key, text) pairs sorted by key, no empty texts."""
+SortedMapState = Tuple[Tuple[int, int], ...]
+"""The sortedmap model's state: (key, value) pairs in ascending key order."""
+
+
 class ModelInputError(ValueError):
     """An operation does not fit the model (unknown function, missing or mistyped field)."""
 
@@ -56,7 +62,7 @@ class Model:
     def init(self) -> Any:
         raise NotImplementedError
 
-    def step(self, state: Any, input: Any, output: Any) -> Tuple[bool, Any]:
+    def step(self, state: Any, input: Mapping[str, Any], output: Any) -> Tuple[bool, Any]:
         raise NotImplementedError
 
     def key(self, state: Any) -> Any:
@@ -82,6 +88,11 @@ class Model:
         """
         return True
 
+    def encode(self, ops: Sequence[Operation], enc: Encoded, t: Callable[[Any], int]) -> None:
+        """Built-in models (`builtin` set) only: appends the C engine's encoding of `ops` to `enc`,
+        with times mapped by `t`."""
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return "<model %s>" % self.name
 
@@ -104,12 +115,12 @@ class Register(Model):
     """A read/write register starting as None."""
 
     name, builtin = "register", 0
-    FUNCS = ("read", "write")
+    FUNCS: Tuple[str, ...] = ("read", "write")
 
     def init(self) -> Any:
         return None
 
-    def step(self, state, input, output):
+    def step(self, state: Any, input: Mapping[str, Any], output: Any) -> Tuple[bool, Any]:
         f = input["f"]
         if f == "read":
             return (output is UNKNOWN or output == state), state
@@ -143,6 +154,9 @@ class Register(Model):
                       a, b, 0, out, 0))
         enc.n += len(ops)
 
+    def justified(self, operations: Sequence[Operation]) -> bool:
+        return _register_justified(operations)
+
 
 def _register_justified(ops: Sequence[Operation]) -> bool:
     written = {None}
@@ -162,16 +176,13 @@ def _register_justified(ops: Sequence[Operation]) -> bool:
     return True
 
 
-Register.justified = lambda self, ops: _register_justified(ops)  # type: ignore[assignment]
-
-
 class CasRegister(Register):
     """A register with compare-and-set, starting as None (Jepsen's etcd test)."""
 
     name, builtin = "cas-register", 1
     FUNCS = ("read", "write", "cas")
 
-    def step(self, state, input, output):
+    def step(self, state: Any, input: Mapping[str, Any], output: Any) -> Tuple[bool, Any]:
         if input["f"] == "cas":
             match = state == input["from"]
             if output is not UNKNOWN and bool(output) != match:
@@ -185,13 +196,13 @@ class KV(Model):
 
     name, builtin = "kv", 2
 
-    def init(self) -> Any:
+    def init(self) -> KVState:
         return ()
 
-    def key(self, state: Any) -> Any:
+    def key(self, state: KVState) -> KVState:
         return state
 
-    def step(self, state, input, output):
+    def step(self, state: KVState, input: Mapping[str, Any], output: Any) -> Tuple[bool, KVState]:
         d = dict(state)
         k, f = input["key"], input["f"]
         cur = d.get(k, "")
@@ -213,14 +224,14 @@ class KV(Model):
             groups[_hashable(_field(op, "key"))].append(op)
         return list(groups.values())
 
-    def describe_state(self, state: Any) -> str:
+    def describe_state(self, state: KVState) -> str:
         return "{%s}" % ", ".join("%r: %r" % kv for kv in state)
 
     def justified(self, operations: Sequence[Operation]) -> bool:
         """Every text a get observes can be spelled as (a put value or "") followed by append
         values of the same key in `operations`. O(total text x values)."""
-        puts: Dict[Any, set] = defaultdict(set)
-        appends: Dict[Any, set] = defaultdict(set)
+        puts: Dict[Any, Set[str]] = defaultdict(set)
+        appends: Dict[Any, Set[str]] = defaultdict(set)
         for op in operations:
             k = _hashable(op.input.get("key"))
             if op.f == "put":
@@ -279,12 +290,14 @@ class SortedMap(Model):
 
     name, builtin = "sortedmap", 3
 
-    def init(self) -> Any:
+    def init(self) -> SortedMapState:
         return ()
 
-    def step(self, state, input, output):
+    def step(self, state: SortedMapState, input: Mapping[str, Any], output: Any
+             ) -> Tuple[bool, SortedMapState]:
         keys = [k for k, _ in state]
-        f, k = input["f"], input.get("key")
+        f = input["f"]
+        k: Any = input.get("key")  # get/put/delete: an int64 key
         if f == "scan":
             lo, hi = input["lo"], input["hi"]
             limit = input.get("limit")
@@ -307,7 +320,7 @@ class SortedMap(Model):
             return ok, state[:i] + state[i + has:]
         raise ModelInputError("sortedmap model: unknown function %r" % f)
 
-    def describe_state(self, state: Any) -> str:
+    def describe_state(self, state: SortedMapState) -> str:
         return "{%s}" % ", ".join("%d: %d" % kv for kv in state)
 
     def justified(self, operations: Sequence[Operation]) -> bool:
@@ -335,15 +348,16 @@ class SortedMap(Model):
         for op in ops:
             inp = op.input
             f = inp["f"]
-            ret = op.ret
-            call = op.call if raw else t(op.call)
-            if ret is None:
+            r = op.ret
+            # raw: encode_times found every time an int in the int64 range, so times pass as they
+            # are; mypy cannot tie the Number type of op.call/op.ret to that check
+            call: int = op.call if raw else t(op.call)  # type: ignore[assignment]
+            if r is None:
                 flags = PENDING
                 ret = out = 0
             else:
                 out = op.output
-                if not raw:
-                    ret = t(ret)
+                ret = r if raw else t(r)  # type: ignore[assignment]
                 if out is None:
                     flags, out = OUT_NONE, 0
                 else:
@@ -412,7 +426,7 @@ def _hashable(v: Any) -> Any:
 BUILTIN = {m.name: m for m in (Register(), CasRegister(), KV(), SortedMap())}
 
 
-def get_model(model: Any) -> Model:
+def get_model(model: Union[Model, str]) -> Model:
     """A Model instance from a Model or the name of a built-in one."""
     if isinstance(model, Model):
         return model

@@ -11,20 +11,24 @@ green and numbered, the conflicting ones red, with the text report below.
 from __future__ import annotations
 
 import html
+import os
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Tuple, Union
 
-from .history import Operation
+from .history import Number, Operation
+
+if TYPE_CHECKING:  # check.py imports this module lazily; no import cycle at run time
+    from .check import Result
 
 
-def _timeline(result: Any) -> Tuple[List[Operation], Dict[int, int], List[str]]:
+def _timeline(result: Result) -> Tuple[List[Operation], Dict[int, int], List[str]]:
     hist = result.counterexample or result.partition or result.history
     ops = sorted(hist.operations, key=lambda o: (o.call, str(o.client)))
     order: Dict[int, int] = {}
     states: List[str] = []
     if result.partial_linearizations:
         model = result.model
-        state = model.init()
+        state: Any = model.init()  # the model's own state type
         for n, op in enumerate(result.partial_linearizations[0], 1):
             order[id(op)] = n
             try:
@@ -35,7 +39,7 @@ def _timeline(result: Any) -> Tuple[List[Operation], Dict[int, int], List[str]]:
     return ops, order, states
 
 
-def describe(result: Any) -> str:
+def describe(result: Result) -> str:
     """The verdict line and, for an illegal history, the timeline of its counterexample."""
     head = {"ok": "linearizable", "illegal": "NOT linearizable", "unknown": "unknown"}[result.verdict]
     lines = ["%s (model %s, %d operations, %.3fs)" % (head, result.model.name,
@@ -50,7 +54,7 @@ def describe(result: Any) -> str:
     lines.append("longest partial linearization: %d of %d operations (marked #n); the unmarked "
                  "ones cannot follow it" % (len(order), len(ops)))
     for op in ops:
-        when = "[%s, %s]" % (_fmt(op.call - t0), "pending" if op.pending else _fmt(op.ret - t0))
+        when = "[%s, %s]" % (_fmt(op.call - t0), "pending" if op.ret is None else _fmt(op.ret - t0))
         mark = "#%d" % order[id(op)] if id(op) in order else "!!"
         after = ""
         if id(op) in order and states[order[id(op)] - 1]:
@@ -60,13 +64,13 @@ def describe(result: Any) -> str:
     return "\n".join(lines)
 
 
-def _fmt(x: Any) -> str:
+def _fmt(x: Number) -> str:
     return ("%d" % x) if isinstance(x, int) else ("%.6g" % x)
 
 
-def write_html(result: Any, path: Any) -> Path:
+def write_html(result: Result, path: Union[str, os.PathLike[str]]) -> Path:
     """Writes the visualisation to `path` and returns it."""
-    path = Path(path)
+    out = Path(path)
     hist = result.counterexample or result.partition or result.history
     ops, order, _ = _timeline(result)
     if not ops:
@@ -87,7 +91,7 @@ def write_html(result: Any, path: Any) -> Path:
     for op in ops:
         y = 30 + lane[op.client] * lane_h
         x0 = left + (op.call - t0) / span * (W - left - 10)
-        x1 = W if op.pending else left + (op.ret - t0) / span * (W - left - 10)
+        x1 = W if op.ret is None else left + (op.ret - t0) / span * (W - left - 10)
         lin = id(op) in order
         color = "#3a9d5d" if lin else "#d9534f"
         dash = ' stroke-dasharray="4 3"' if op.pending else ""
@@ -108,5 +112,5 @@ def write_html(result: Any, path: Any) -> Path:
            "dashed: pending (may take effect any time after its call, or never)</p>%s<pre>%s</pre>"
            "</body></html>" % (html.escape(title), html.escape(title), "".join(parts),
                                html.escape(result.describe())))
-    path.write_text(doc)
-    return path
+    out.write_text(doc)
+    return out

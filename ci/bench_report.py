@@ -83,7 +83,7 @@ def summarize(results: dict) -> dict:
             table.append(row)
     sweep = medians(results.get("runs", []), "sweep")["med"]
     sw = defaultdict(dict)
-    for (n, dist, t, mp, w, nb, pc), fig in sweep.items():
+    for (_n, _dist, _t, _mp, w, nb, pc), fig in sweep.items():
         sw[(nb, pc)][w] = fig
     sweep_rows = [{"node_bytes": nb, "promote_per_cap": pc or "default", **{w: f for w, f in ws.items()}}
                   for (nb, pc), ws in sorted(sw.items())]

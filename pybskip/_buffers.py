@@ -23,8 +23,11 @@ def is_numpy(obj: Any) -> bool:
     return type(obj).__module__ == "numpy" and type(obj).__name__ == "ndarray"
 
 
-def int64_view(obj: Any, name: str) -> Tuple[Any, int, Any]:
+def int64_view(obj: Any, name: str) -> Tuple[Any, int, object]:
     """Returns (cdata int64_t*, length, keepalive) for `obj`; see the module doc for what is accepted.
+
+    `obj` is any object: what it is is checked here, at run time (TypeError, OverflowError,
+    ValueError as the module doc says); the keepalive must outlive every use of the pointer.
 
     O(1) for int64 buffers (no copy), O(n) otherwise.
     """
@@ -46,7 +49,7 @@ def int64_view(obj: Any, name: str) -> Tuple[Any, int, Any]:
     return _from_iterable(obj, name)
 
 
-def _from_iterable(obj: Any, name: str) -> Tuple[Any, int, Any]:
+def _from_iterable(obj: Any, name: str) -> Tuple[Any, int, object]:
     try:
         values = array("q", obj)
     except TypeError as exc:
@@ -60,7 +63,7 @@ def _from_iterable(obj: Any, name: str) -> Tuple[Any, int, Any]:
     return ffi.from_buffer("int64_t[]", values), len(values), values
 
 
-def _from_numpy(arr: Any, name: str) -> Tuple[Any, int, Any]:
+def _from_numpy(arr: Any, name: str) -> Tuple[Any, int, object]:
     import numpy as np
 
     if arr.ndim != 1:

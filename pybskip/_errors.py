@@ -5,7 +5,7 @@ the operation and the C error text; nothing is swallowed.
 """
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 
 
 class CorruptionError(RuntimeError):
@@ -16,8 +16,11 @@ class NotSupportedError(RuntimeError):
     """The feature (lock tracing, schedule noise) is not compiled into this build."""
 
 
-def raise_for(code: int, what: str, lib) -> NoReturn:
-    """Raises the exception for the negative core_c status `code` returned by operation `what`."""
+def raise_for(code: int, what: str, lib: Any) -> NoReturn:
+    """Raises the exception for the negative core_c status `code` returned by operation `what`.
+
+    `lib` is the cffi library of the build that returned the code (release or instrumented).
+    """
     text = lib.bskip_strerror(code)
     message = "%s failed: %s (code %d)" % (what, _decode(text), code)
     if code == lib.BSKIP_ENOMEM:
@@ -31,7 +34,9 @@ def raise_for(code: int, what: str, lib) -> NoReturn:
     raise OSError(message)
 
 
-def _decode(text) -> str:
+def _decode(text: Any) -> str:
+    """The C string `text` (a cffi char *) as str."""
     from ._bskip_cffi import ffi
 
-    return ffi.string(text).decode("utf-8", "replace")
+    decoded: str = ffi.string(text).decode("utf-8", "replace")
+    return decoded

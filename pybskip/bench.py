@@ -24,9 +24,14 @@ import statistics
 import sys
 import threading
 import time
-from typing import Callable, Dict, List
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, MutableMapping, Sequence, TypedDict
 
 from .skipmap import SkipMap
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 BATCH = 1 << 16
 
@@ -50,17 +55,26 @@ def _in_threads(jobs: List[Callable[[], object]]) -> float:
     return time.perf_counter() - t0
 
 
-def _setitem(m, keys) -> None:
+def _setitem(m: MutableMapping[int, int], keys: Sequence[int]) -> None:
     for k in keys:
         m[k] = k
 
 
-def _getitem(m, keys) -> None:
+def _getitem(m: Mapping[int, int], keys: Sequence[int]) -> None:
     for k in keys:
         m[k]
 
 
-def _locked_setget(sd, lock, keys) -> None:
+def _getitem_list(m: Mapping[int, int], keys: Sequence[int]) -> List[int]:
+    return [m[k] for k in keys]
+
+
+def _setget(m: MutableMapping[int, int], keys: Sequence[int]) -> None:
+    _setitem(m, keys)
+    _getitem(m, keys)
+
+
+def _locked_setget(sd: MutableMapping[int, int], lock: threading.Lock, keys: Sequence[int]) -> None:
     for k in keys:
         with lock:
             sd[k] = k
@@ -81,26 +95,29 @@ def one_run(n: int, seed: int) -> Dict[str, float]:
     look = list(keys)
     rng.shuffle(look)
     t: Dict[str, float] = {}
-    m, sd, d = SkipMap(), SortedDict(), {}
-    t["setitem_skipmap"] = _timed(lambda: _setitem(m, keys))
-    t["setitem_sorteddict"] = _timed(lambda: _setitem(sd, keys))
-    t["setitem_dict"] = _timed(lambda: _setitem(d, keys))
-    t["getitem_skipmap"] = _timed(lambda: _getitem(m, look))
-    t["getitem_sorteddict"] = _timed(lambda: _getitem(sd, look))
-    t["getitem_dict"] = _timed(lambda: _getitem(d, look))
+    # partial, not lambda: the maps are deleted below to free them before the next figures,
+    # and a partial holds its map only while it is timed
+    m, sd = SkipMap(), SortedDict()
+    d: Dict[int, int] = {}
+    t["setitem_skipmap"] = _timed(partial(_setitem, m, keys))
+    t["setitem_sorteddict"] = _timed(partial(_setitem, sd, keys))
+    t["setitem_dict"] = _timed(partial(_setitem, d, keys))
+    t["getitem_skipmap"] = _timed(partial(_getitem, m, look))
+    t["getitem_sorteddict"] = _timed(partial(_getitem, sd, look))
+    t["getitem_dict"] = _timed(partial(_getitem, d, look))
     lookarr = np.array(look, dtype=np.int64)
-    t["get_many_skipmap"] = _timed(lambda: m.get_many(lookarr))
-    t["get_many_sorteddict_loop"] = _timed(lambda: [sd[k] for k in look])
+    t["get_many_skipmap"] = _timed(partial(m.get_many, lookarr))
+    t["get_many_sorteddict_loop"] = _timed(partial(_getitem_list, sd, look))
     del m, sd, d
     m2, sd2 = SkipMap(), SortedDict()
-    t["put_many_skipmap"] = _timed(lambda: m2.put_many(karr, karr))
-    t["put_many_sorteddict_update"] = _timed(lambda: sd2.update(zip(keys, keys)))
+    t["put_many_skipmap"] = _timed(partial(m2.put_many, karr, karr))
+    t["put_many_sorteddict_update"] = _timed(partial(sd2.update, zip(keys, keys)))
     del m2, sd2
     halves = [keys[: len(keys) // 2], keys[len(keys) // 2:]]
     m3 = SkipMap()
-    t["threads2_skipmap"] = _in_threads([lambda h=h: (_setitem(m3, h), _getitem(m3, h)) for h in halves])
+    t["threads2_skipmap"] = _in_threads([partial(_setget, m3, h) for h in halves])
     sd3, lock = SortedDict(), threading.Lock()
-    t["threads2_sorteddict_lock"] = _in_threads([lambda h=h: _locked_setget(sd3, lock, h) for h in halves])
+    t["threads2_sorteddict_lock"] = _in_threads([partial(_locked_setget, sd3, lock, h) for h in halves])
     return t
 
 
@@ -111,7 +128,7 @@ def gil_run(n: int, seed: int) -> Dict[str, float]:
     rng = np.random.default_rng(seed + 1)
     sets = [rng.integers(-(1 << 62), 1 << 62, size=n // 2, dtype=np.int64) for _ in range(2)]
 
-    def work(m: SkipMap, karr) -> None:
+    def work(m: SkipMap, karr: npt.NDArray[np.int64]) -> None:
         for i in range(0, len(karr), BATCH):
             m.put_many(karr[i:i + BATCH], karr[i:i + BATCH])
         for i in range(0, len(karr), BATCH):
@@ -120,16 +137,30 @@ def gil_run(n: int, seed: int) -> Dict[str, float]:
     warm = SkipMap()  # first touch of the allocator's memory is not what we measure
     work(warm, sets[0])
     del warm
+    def both(m: SkipMap) -> None:
+        work(m, sets[0])
+        work(m, sets[1])
+
     m1 = SkipMap()
-    t1 = _in_threads([lambda: (work(m1, sets[0]), work(m1, sets[1]))])
+    t1 = _in_threads([partial(both, m1)])
     del m1
     m2 = SkipMap()
-    t2 = _in_threads([lambda s=s: work(m2, s) for s in sets])
+    t2 = _in_threads([partial(work, m2, s) for s in sets])
     return {"gil_1t": t1, "gil_2t": t2}
 
 
+class BenchResult(TypedDict):
+    """What run() returns (and --json prints)."""
+    n: int
+    repeat: int
+    seconds: Dict[str, float]
+    ops_per_s: Dict[str, float]
+    ratios: Dict[str, float]
+    ratio_runs: List[Dict[str, float]]
+
+
 def _ratios(t: Dict[str, float]) -> Dict[str, float]:
-    r = {}
+    r: Dict[str, float] = {}
     pairs = {"setitem_vs_sorteddict": ("setitem_sorteddict", "setitem_skipmap"),
              "getitem_vs_sorteddict": ("getitem_sorteddict", "getitem_skipmap"),
              "getitem_vs_dict": ("getitem_dict", "getitem_skipmap"),
@@ -143,11 +174,11 @@ def _ratios(t: Dict[str, float]) -> Dict[str, float]:
     return r
 
 
-def run(n: int, repeat: int = 3, gil_only: bool = False, seed: int = 1) -> dict:
+def run(n: int, repeat: int = 3, gil_only: bool = False, seed: int = 1) -> BenchResult:
     """Runs the figures `repeat` times; returns medians of seconds, ops/s and ratios."""
     runs: List[Dict[str, float]] = []
     for i in range(repeat):
-        t = {} if gil_only else one_run(n, seed + i)
+        t: Dict[str, float] = {} if gil_only else one_run(n, seed + i)
         t.update(gil_run(n, seed + i))
         runs.append(t)
     secs = {k: statistics.median(r[k] for r in runs) for k in runs[0]}

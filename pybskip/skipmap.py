@@ -22,19 +22,37 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import ItemsView, KeysView, MutableMapping, ValuesView
-from typing import Any, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol,
+                    Tuple, Type, TypeVar, Union, cast, overload)
 
 from ._bskip_cffi import ffi, lib
 from ._buffers import INT64_MAX, INT64_MIN, int64_view, is_numpy
 from ._errors import CorruptionError, raise_for
 
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+_T = TypeVar("_T")
 _MISSING: Any = object()
 ITER_CHUNK = 1024
+
+
+class _KeysAndGetItem(Protocol):
+    """What update() and SkipMap() read as a mapping: keys() and m[k] (as dict.update does)."""
+
+    def keys(self) -> Iterable[int]: ...
+
+    def __getitem__(self, key: int, /) -> int: ...
+
+
+# What the constructor and update() take: a mapping (or keys() + m[k]) or (key, value) pairs.
+_Items = Union[_KeysAndGetItem, Iterable[Tuple[int, int]]]
 
 OK, INSERTED, REPLACED, NOT_FOUND = lib.BSKIP_OK, lib.BSKIP_INSERTED, lib.BSKIP_REPLACED, lib.BSKIP_NOT_FOUND
 
 
-def _bad_int(what: str, value: Any, exc: Exception) -> Exception:
+def _bad_int(what: str, value: object, exc: Exception) -> Exception:
     """A TypeError/OverflowError naming the argument, for a value cffi refused as int64_t."""
     if isinstance(exc, OverflowError) or (isinstance(value, int) and not isinstance(value, bool)):
         return OverflowError("%s %r is outside the int64 range [%d, %d]"
@@ -55,7 +73,7 @@ def _check_int(what: str, value: Any) -> int:
     return _check_int(what, value)
 
 
-class SkipMap(MutableMapping):
+class SkipMap(MutableMapping[int, int]):
     """A concurrent sorted map from int64 keys to int64 values (a B-skiplist in C).
 
     >>> m = SkipMap({3: 30, 1: 10})
@@ -73,7 +91,7 @@ class SkipMap(MutableMapping):
 
     __slots__ = ("_m", "__weakref__")
 
-    def __init__(self, items: Union[Mapping[int, int], Iterable[Tuple[int, int]], None] = None,
+    def __init__(self, items: Optional[_Items] = None,
                  /, *, node_bytes: int = 0, promote_prob: float = 0.0, seed: int = 0) -> None:
         opts = ffi.new("bskip_options *")
         opts.node_bytes = _check_int("node_bytes", node_bytes) if node_bytes else 0
@@ -104,7 +122,8 @@ class SkipMap(MutableMapping):
         """``m[key]``: the value of key; KeyError if absent. O(log n)."""
         r = self._lookup(key)
         if r.rc == OK:
-            return r.value
+            value: int = r.value
+            return value
         raise KeyError(key)
 
     def __setitem__(self, key: int, value: int) -> None:
@@ -131,11 +150,21 @@ class SkipMap(MutableMapping):
     def __contains__(self, key: object) -> bool:
         """``key in m``. A non-int or out-of-range key is simply not in the map. O(log n)."""
         try:
-            return lib.bskip_get(self._m, key, ffi.NULL) == OK
+            found: bool = lib.bskip_get(self._m, key, ffi.NULL) == OK
+            return found
         except (TypeError, OverflowError):
             return False
 
-    def get(self, key: int, default: Any = None) -> Any:
+    @overload
+    def get(self, key: int) -> Optional[int]: ...
+
+    @overload
+    def get(self, key: int, default: int) -> int: ...
+
+    @overload
+    def get(self, key: int, default: _T) -> Union[int, _T]: ...
+
+    def get(self, key: int, default: Optional[_T] = None) -> Union[int, _T, None]:
         """The value of key, or default. O(log n).
 
         >>> SkipMap({1: 2}).get(5, -1)
@@ -144,7 +173,16 @@ class SkipMap(MutableMapping):
         r = self._lookup(key)
         return r.value if r.rc == OK else default
 
-    def pop(self, key: int, default: Any = _MISSING) -> Any:
+    @overload
+    def pop(self, key: int) -> int: ...
+
+    @overload
+    def pop(self, key: int, default: int) -> int: ...
+
+    @overload
+    def pop(self, key: int, default: _T) -> Union[int, _T]: ...
+
+    def pop(self, key: int, default: Union[int, _T] = _MISSING) -> Union[int, _T]:
         """Removes key and returns its value (atomically); default or KeyError if absent. O(log n).
 
         >>> m = SkipMap({1: 2}); m.pop(1), m.pop(1, None)
@@ -155,12 +193,13 @@ class SkipMap(MutableMapping):
         except (TypeError, OverflowError) as exc:
             raise _bad_int("key", key, exc) from None
         if r.rc == OK:
-            return r.value
+            value: int = r.value
+            return value
         if default is _MISSING:
             raise KeyError(key)
         return default
 
-    def setdefault(self, key: int, default: int = 0) -> int:  # type: ignore[override]
+    def setdefault(self, key: int, default: int = 0) -> int:
         """Atomically: the value of key if present, else insert default and return it. O(log n).
 
         >>> m = SkipMap(); m.setdefault(1, 5), m.setdefault(1, 7)
@@ -173,15 +212,18 @@ class SkipMap(MutableMapping):
             raise _bad_int("default", default, exc) from None
         if r.rc < 0:
             raise_for(r.rc, "setdefault(%r)" % (key,), lib)
-        return default if r.rc == INSERTED else r.value
+        value: int = default if r.rc == INSERTED else r.value
+        return value
 
     def __len__(self) -> int:
         """Number of keys. O(1) (a momentary value under concurrent writers)."""
-        return lib.bskip_len(self._m)
+        n: int = lib.bskip_len(self._m)
+        return n
 
     # ---- navigation ---------------------------------------------------------------------------
 
-    def _entry(self, fn, key: int, what: str) -> Optional[Tuple[int, int]]:
+    def _entry(self, fn: Callable[[Any, int], Any], key: int, what: str) -> Optional[Tuple[int, int]]:
+        """(key, value) of the pyb_entry that `fn` (a cffi function: pyb_floor, pyb_ceiling) returns."""
         try:
             e = fn(self._m, key)
         except (TypeError, OverflowError) as exc:
@@ -345,15 +387,15 @@ class SkipMap(MutableMapping):
         for k, _ in self._reverse_items(INT64_MIN, INT64_MAX):
             yield k
 
-    def keys(self) -> KeysView:
+    def keys(self) -> KeysView[int]:
         """A view of the keys, in ascending order."""
         return KeysView(self)
 
-    def items(self) -> ItemsView:
+    def items(self) -> ItemsView[int, int]:
         """A view of (key, value) pairs in key order; each pair comes from one snapshot."""
         return _ItemsView(self)
 
-    def values(self) -> ValuesView:
+    def values(self) -> ValuesView[int]:
         """A view of the values, in key order."""
         return _ValuesView(self)
 
@@ -381,7 +423,7 @@ class SkipMap(MutableMapping):
 
     # ---- batches ------------------------------------------------------------------------------
 
-    def put_many(self, keys: Any, values: Any) -> int:
+    def put_many(self, keys: Iterable[int], values: Iterable[int]) -> int:
         """Inserts or replaces keys[i] -> values[i] for every i, in order, in one C call with the
         GIL released. Returns the number of keys that were new. O(n log n).
 
@@ -401,17 +443,27 @@ class SkipMap(MutableMapping):
         if n != nv:
             raise ValueError("put_many: %d keys but %d values" % (n, nv))
         applied = ffi.new("size_t *")
-        rc = lib.bskip_put_many(self._m, kp, vp, n, applied)
+        rc: int = lib.bskip_put_many(self._m, kp, vp, n, applied)
         del keep_k, keep_v
         if rc < 0:
             try:
                 raise_for(rc, "put_many", lib)
             except MemoryError as exc:
-                exc.applied = applied[0]  # type: ignore[attr-defined]
+                exc.applied = applied[0]  # type: ignore[attr-defined]  # documented extra attribute
                 raise
         return rc
 
-    def get_many(self, keys: Any, default: Optional[int] = 0) -> Any:
+    @overload
+    def get_many(self, keys: npt.NDArray[Any], default: int = 0) -> npt.NDArray[np.int64]: ...
+
+    @overload
+    def get_many(self, keys: Iterable[int], default: int = 0) -> array[int]: ...
+
+    @overload
+    def get_many(self, keys: Iterable[int], default: None) -> List[Optional[int]]: ...
+
+    def get_many(self, keys: Iterable[int], default: Optional[int] = 0
+                 ) -> Union[npt.NDArray[np.int64], array[int], List[Optional[int]]]:
         """The value of every key (default where absent), in one C call with the GIL released.
 
         Returns a NumPy int64 array when keys is a NumPy array, else an array('q'); with
@@ -433,10 +485,11 @@ class SkipMap(MutableMapping):
         if is_numpy(keys):
             import numpy as np
 
-            return np.frombuffer(out, dtype=np.int64).copy()
+            arr: npt.NDArray[np.int64] = np.frombuffer(out, dtype=np.int64).copy()
+            return arr
         return out
 
-    def delete_many(self, keys: Any) -> int:
+    def delete_many(self, keys: Iterable[int]) -> int:
         """Deletes every key present, in one C call with the GIL released; returns how many were
         removed. O(n log n).
 
@@ -444,13 +497,19 @@ class SkipMap(MutableMapping):
         (1, [1])
         """
         kp, n, keep = int64_view(keys, "keys")
-        rc = lib.bskip_delete_many(self._m, kp, n)
+        rc: int = lib.bskip_delete_many(self._m, kp, n)
         del keep
         if rc < 0:
             raise_for(rc, "delete_many", lib)
         return rc
 
-    def update(self, other: Any = (), /, **kwargs: int) -> None:  # type: ignore[override]
+    @overload
+    def update(self, other: _KeysAndGetItem, /) -> None: ...
+
+    @overload
+    def update(self, other: Iterable[Tuple[int, int]] = (), /) -> None: ...
+
+    def update(self, other: _Items = (), /, **kwargs: int) -> None:
         """Inserts or replaces every pair of a mapping or iterable of pairs (batched in C).
 
         >>> m = SkipMap(); m.update({2: 0}); m.update([(1, 1)]); list(m)
@@ -458,12 +517,14 @@ class SkipMap(MutableMapping):
         """
         if kwargs:
             raise TypeError("SkipMap keys are ints: update() takes no keyword arguments")
+        pairs: Iterable[Any]  # (key, value) pairs, checked one by one below
         if isinstance(other, SkipMap):
-            pairs: Iterable = other._items_from(INT64_MIN, INT64_MAX)
+            pairs = other._items_from(INT64_MIN, INT64_MAX)
         elif isinstance(other, Mapping):
             pairs = other.items()
         elif hasattr(other, "keys"):
-            pairs = ((k, other[k]) for k in other.keys())
+            mapping = cast(_KeysAndGetItem, other)
+            pairs = ((k, mapping[k]) for k in mapping.keys())
         else:
             pairs = other
         keys, values = array("q"), array("q")
@@ -501,16 +562,19 @@ class SkipMap(MutableMapping):
     @property
     def node_capacity(self) -> int:
         """Keys per node."""
-        return lib.bskip_node_capacity(self._m)
+        n: int = lib.bskip_node_capacity(self._m)
+        return n
 
     @property
     def height(self) -> int:
         """Levels in use."""
-        return lib.bskip_height(self._m)
+        n: int = lib.bskip_height(self._m)
+        return n
 
     def memory_bytes(self) -> int:
         """Bytes held in nodes (walks the map: quiescent use). O(n / capacity)."""
-        return lib.bskip_memory_bytes(self._m)
+        n: int = lib.bskip_memory_bytes(self._m)
+        return n
 
     def __repr__(self) -> str:
         head = self._snapshot(INT64_MIN, INT64_MAX, 11)
@@ -524,13 +588,20 @@ class SkipMap(MutableMapping):
             return len(self) == len(other) and dict(self.items()) == dict(other.items())
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable (typeshed's dict does the same)
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Type[SkipMap], Tuple[Dict[int, int]]]:
         return (SkipMap, (dict(self.items()),))
 
 
-class _ItemsView(ItemsView):
+class _ItemsView(ItemsView[int, int]):
+    """m.items(): iterates the map in chunks (not key by key through m[k], as ItemsView would)."""
+
+    _mapping: SkipMap  # set by MappingView.__init__
+
+    def __init__(self, mapping: SkipMap) -> None:
+        super().__init__(mapping)
+
     def __iter__(self) -> Iterator[Tuple[int, int]]:
         return self._mapping._items_from(INT64_MIN, INT64_MAX)
 
@@ -538,6 +609,13 @@ class _ItemsView(ItemsView):
         return self._mapping._reverse_items(INT64_MIN, INT64_MAX)
 
 
-class _ValuesView(ValuesView):
+class _ValuesView(ValuesView[int]):
+    """m.values(): iterates the map in chunks."""
+
+    _mapping: SkipMap  # set by MappingView.__init__
+
+    def __init__(self, mapping: SkipMap) -> None:
+        super().__init__(mapping)
+
     def __iter__(self) -> Iterator[int]:
         return (v for _, v in self._mapping._items_from(INT64_MIN, INT64_MAX))

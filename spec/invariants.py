@@ -32,17 +32,20 @@ def _per_thread(name: str, body: Callable[[Model, State, z3.ExprRef], z3.BoolRef
     return name, lambda m, s: m.u.all_t(lambda t: body(m, s, t))
 
 
-def _held_le(m: Model, s: State, t, top) -> z3.BoolRef:
+def _held_le(m: Model, s: State, t: z3.ExprRef, top: z3.ExprRef) -> z3.BoolRef:
     return m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), m.le(n, top)))
 
 
-def _in(s: State, t, *pcs: str) -> z3.BoolRef:
+def _in(s: State, t: z3.ExprRef, *pcs: str) -> z3.BoolRef:
     return z3.Or([s.pc[t] == PC[p] for p in pcs])
 
 
 def shape(m: Model, s: State) -> List[Tuple[str, z3.BoolRef]]:
-    u, al = m.u, (lambda n: s.st[n] == ALIVE)
-    nx = s.nxt
+    u, nx = m.u, s.nxt
+
+    def al(n: z3.ExprRef) -> z3.BoolRef:
+        return s.st[n] == ALIVE
+
     return [
         ("heads alive", u.all_n(lambda n: z3.Implies(m.ishead(n), al(n)))),
         ("heads leftmost", u.all_n(lambda n: u.all_n(lambda h: z3.Implies(
@@ -69,16 +72,16 @@ def _locks(m: Model, s: State) -> List[Tuple[str, z3.BoolRef]]:
 
 
 def _thread_conjuncts() -> List[Conjunct]:
-    def idle(m: Model, s: State, t) -> z3.BoolRef:
+    def idle(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         return z3.Implies(_in(s, t, "START", "DONE"),
                           m.u.all_n(lambda n: s.hold[t, n] == NONE))
 
-    def standing(m: Model, s: State, t) -> z3.BoolRef:
+    def standing(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         x = s.x[t]
         return z3.Implies(_in(s, t, "LOOP", "RD", "SLOOP"), z3.And(
             s.hold[t, x] == s.xm[t], s.xm[t] != NONE, _held_le(m, s, t, x)))
 
-    def pending(m: Model, s: State, t) -> z3.BoolRef:
+    def pending(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         req, x = s.req[t], s.x[t]
         first = z3.And(m.ishead(req), m.u.all_n(lambda n: s.hold[t, n] == NONE))
         coupled = z3.And(m.held(s, t, x), z3.Or(z3.And(s.hasn[x], s.nxt[x] == req),
@@ -88,24 +91,24 @@ def _thread_conjuncts() -> List[Conjunct]:
             m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), m.lt(n, req))),
             z3.Implies(s.hasrel[t], m.held(s, t, s.rel[t])), z3.Or(first, coupled)))
 
-    def granted(m: Model, s: State, t) -> z3.BoolRef:
+    def granted(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         req = s.req[t]
         return z3.Implies(_in(s, t, "SWAP"), z3.And(
             s.hold[t, req] == s.reqm[t], s.reqm[t] != NONE, _held_le(m, s, t, req),
             z3.Implies(s.hasrel[t], z3.And(m.held(s, t, s.rel[t]), s.rel[t] != req))))
 
-    def continuation(m: Model, s: State, t) -> z3.BoolRef:
+    def continuation(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         return z3.Implies(_in(s, t, "PEND", "SWAP"), z3.Or(
             [s.cont[t] == PC[p] for p in ("LOOP", "RD", "SLOOP", "DN", "SH", "FIN")]))
 
-    def op_of_pc(m: Model, s: State, t) -> z3.BoolRef:
+    def op_of_pc(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         dn = z3.Or(_in(s, t, "DN"), z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["DN"]))
         sh = z3.Or(_in(s, t, "SH"), z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["SH"]))
         return z3.And(z3.Implies(dn, m.op(t) == DELETE),
                       z3.Implies(z3.Or(sh, _in(s, t, "OVF", "S1", "S2", "S3", "S4", "F1", "F2")),
                                  m.op(t) == PUT))
 
-    def right_step(m: Model, s: State, t) -> z3.BoolRef:
+    def right_step(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         """A walk step to the right (request on x's level, releasing x once granted) holds only
         x, in its mode, and what is left of it (and, granted, the new lock)."""
         x, req = s.x[t], s.req[t]
@@ -114,7 +117,7 @@ def _thread_conjuncts() -> List[Conjunct]:
             s.hold[t, x] == s.xm[t], s.xm[t] != NONE,
             m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), z3.Or(m.le(n, x), n == req)))))
 
-    def shift(m: Model, s: State, t) -> z3.BoolRef:
+    def shift(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         """put's shift (shift_into_next): x full at level h-1 and its successor, write-locked."""
         x, req, y = s.x[t], s.req[t], s.y[t]
         to_sh = z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["SH"])
@@ -127,20 +130,20 @@ def _thread_conjuncts() -> List[Conjunct]:
                 common, s.nxt[x] == y, s.hold[t, y] == WR,
                 m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), z3.Or(m.le(n, x), n == y))))))
 
-    def to_dn(m: Model, s: State, t) -> z3.BoolRef:
+    def to_dn(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         x, req = s.x[t], s.req[t]
         return z3.Implies(z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["DN"]), z3.And(
             s.hold[t, x] == WR, s.xm[t] == WR, s.hasn[x], s.nxt[x] == req,
             s.reqm[t] == WR, z3.Not(s.hasrel[t]),
             m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), z3.Or(m.le(n, x), n == req)))))
 
-    def dn(m: Model, s: State, t) -> z3.BoolRef:
+    def dn(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         x, y = s.x[t], s.y[t]
         return z3.Implies(_in(s, t, "DN"), z3.And(
             s.hold[t, x] == WR, s.xm[t] == WR, s.hold[t, y] == WR, s.hasn[x], s.nxt[x] == y,
             m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), z3.Or(m.le(n, x), n == y)))))
 
-    def put_levels(m: Model, s: State, t) -> z3.BoolRef:
+    def put_levels(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         x, req, lim = s.x[t], s.req[t], s.lim[t]
         loop = z3.And(m.op(t) == PUT, _in(s, t, "LOOP"))
         pend = z3.And(m.op(t) == PUT, _in(s, t, "PEND", "SWAP"), s.cont[t] == PC["LOOP"])
@@ -150,7 +153,7 @@ def _thread_conjuncts() -> List[Conjunct]:
             z3.Implies(z3.And(pend, s.reqm[t] == RD), m.lvl(req) >= lim),
             z3.Implies(z3.And(pend, s.reqm[t] == WR), m.lvl(req) <= lim - 1))
 
-    def above_held(m: Model, s: State, t) -> z3.BoolRef:
+    def above_held(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         x, req, a, lim = s.x[t], s.req[t], s.above[t], s.lim[t]
         loop = z3.And(m.op(t) == PUT, _in(s, t, "LOOP"), s.xm[t] == WR, m.lvl(x) < lim - 1)
         pend = z3.And(m.op(t) == PUT, _in(s, t, "PEND", "SWAP"), s.cont[t] == PC["LOOP"],
@@ -160,19 +163,19 @@ def _thread_conjuncts() -> List[Conjunct]:
             z3.Implies(pend, z3.And(s.hold[t, a] == WR, m.lvl(a) == m.lvl(req) + 1,
                                     z3.Implies(s.hasrel[t], s.rel[t] != a))))
 
-    def two_nodes(m: Model, s: State, t) -> z3.BoolRef:
+    def two_nodes(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         """x and its new right neighbour y, both write-held (overflow, split, spill)."""
         x, y = s.x[t], s.y[t]
         return z3.Implies(_in(s, t, "OVF", "S1", "S2", "S3", "S4"), z3.And(
             s.hold[t, x] == WR, s.hold[t, y] == WR, m.lvl(y) == m.lvl(x),
             m.pos(x) < m.pos(y)))
 
-    def ovf(m: Model, s: State, t) -> z3.BoolRef:
+    def ovf(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         x = s.x[t]
         return z3.Implies(_in(s, t, "OVF"), z3.And(m.lvl(x) == s.lim[t] - 1,
                                                    _held_le(m, s, t, s.y[t])))
 
-    def split(m: Model, s: State, t) -> z3.BoolRef:
+    def split(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         x, y, a, sp = s.x[t], s.y[t], s.above[t], s.s[t]
         held_ok = m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), z3.Or(
             m.le(n, y), z3.And(s.has_s[t], n == sp))))
@@ -187,7 +190,7 @@ def _thread_conjuncts() -> List[Conjunct]:
             z3.Implies(_in(s, t, "S2", "S3"), z3.And(spill, held_ok)),
             z3.Implies(_in(s, t, "S4"), _held_le(m, s, t, y)))
 
-    def found_lower(m: Model, s: State, t) -> z3.BoolRef:
+    def found_lower(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         x, y, a = s.x[t], s.y[t], s.above[t]
         both = z3.And(s.hold[t, y] == WR, s.hold[t, a] == WR, m.lvl(a) == m.lvl(y) + 1,
                       z3.Not(s.hasp[y]), _held_le(m, s, t, y))
@@ -225,14 +228,14 @@ def invariant(m: Model, s: State) -> z3.BoolRef:
     return z3.And([f for _, f in conjuncts(m, s)])
 
 
-def rank_lt(m: Model, s: State, t, v) -> z3.BoolRef:
+def rank_lt(m: Model, s: State, t: z3.ExprRef, v: z3.ExprRef) -> z3.BoolRef:
     """The wait-for rank of t is below that of v: (requested node, mode), global order then
     R < W."""
     a, b = s.req[t], s.req[v]
     return z3.Or(m.lt(a, b), z3.And(a == b, s.reqm[t] == RD, s.reqm[v] == WR))
 
 
-def newly_acquired_above_held(m: Model, s: State, n: State, t) -> z3.BoolRef:
+def newly_acquired_above_held(m: Model, s: State, n: State, t: z3.ExprRef) -> z3.BoolRef:
     """Every lock t holds in n but not in s is greater than every lock t held in s."""
     u = m.u
     return u.all_n(lambda a: u.all_n(lambda b: z3.Implies(

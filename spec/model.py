@@ -175,7 +175,7 @@ class Model:
 # The transitions. Each function: (model, state, thread, choices) -> (guard, next state).
 # ======================================================================================
 
-def t_start(m: Model, s: State, t, ch: Choices) -> Step:
+def t_start(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """Begin an operation: ask for the head of some level (the current top) in the op's mode.
     put draws its height h first and starts at a level >= h-1; delete clamps its write level."""
     hd, h = ch.node("head"), ch.int("h")
@@ -191,7 +191,7 @@ def t_start(m: Model, s: State, t, ch: Choices) -> Step:
     return guard, m.pend(s, t, hd, mode, None, PC["LOOP"], lim=m.u.store(s.lim, t, newlim))
 
 
-def t_grant(m: Model, s: State, t, ch: Choices) -> Step:
+def t_grant(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """The rwlock grants a pending request. With nothing to release after it (no coupling), the
     thread moves on at once: the register moves of `swap` are local to the thread, so taking them
     in the same step hides no interleaving."""
@@ -201,7 +201,7 @@ def t_grant(m: Model, s: State, t, ch: Choices) -> Step:
     return guard, State({k: m.u.ite(s.hasrel[t], granted.f[k], moved.f[k]) for k in s.f}, m.u)
 
 
-def t_swap(m: Model, s: State, t, ch: Choices) -> Step:
+def t_swap(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """Coupling: the new lock is held; release the one it replaces and move on. A lock taken to
     continue at DN (delete) or SH (put's shift) is a second node held next to x: it goes to y."""
     req, to_dn = s.req[t], z3.Or(s.cont[t] == PC["DN"], s.cont[t] == PC["SH"])
@@ -213,18 +213,18 @@ def t_swap(m: Model, s: State, t, ch: Choices) -> Step:
         y=m.u.ite(to_dn, m.u.store(s.y, t, req), s.y))
 
 
-def _put_w(m: Model, s: State, t) -> z3.BoolRef:
+def _put_w(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
     return z3.And(m.op(t) == PUT, s.xm[t] == WR)
 
 
-def t_right(m: Model, s: State, t, ch: Choices) -> Step:
+def t_right(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """walk_right: lock the right neighbour in the mode held, then release the current node."""
     x = s.x[t]
     guard = z3.And(m.at(s, t, "LOOP"), s.hasn[x])
     return guard, m.pend(s, t, s.nxt[x], s.xm[t], x, PC["LOOP"])
 
 
-def t_down(m: Model, s: State, t, ch: Choices) -> Step:
+def t_down(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """Lock a child (down pointer of the entry searched), then release the parent. Mode: get and
     scan R; put R at levels >= h, W below; delete R above its write level; replace_down W at
     level 0. Not used by put's write phase (its descent is part of placing/splitting)."""
@@ -244,7 +244,7 @@ def t_down(m: Model, s: State, t, ch: Choices) -> Step:
     return guard, m.pend(s, t, c, mode, x, cont)
 
 
-def t_settle_left(m: Model, s: State, t, ch: Choices) -> Step:
+def t_settle_left(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """put's walk at its placement level (walk_right_to_place, even_out_with_left), the other end
     of a right step: b = x's successor has just been write-locked while x (= a) is held; instead of
     the swap, b's first entries move to the end of a, b is released and the walk stops at a."""
@@ -257,19 +257,19 @@ def t_settle_left(m: Model, s: State, t, ch: Choices) -> Step:
     return guard, s.with_(par=par, hold=m.release(s, t, b), pc=m.goto(s, t, "LOOP"))
 
 
-def t_get_end(m: Model, s: State, t, ch: Choices) -> Step:
+def t_get_end(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """get at level 0: read, then release."""
     return z3.And(m.at(s, t, "LOOP"), m.op(t) == GET, m.lvl(s.x[t]) == 0), \
         s.with_(pc=m.goto(s, t, "FIN"))
 
 
-def t_scan_level0(m: Model, s: State, t, ch: Choices) -> Step:
+def t_scan_level0(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """scan reached the level-0 node of lo: start the growing phase."""
     return z3.And(m.at(s, t, "LOOP"), m.op(t) == SCAN, m.lvl(s.x[t]) == 0), \
         s.with_(pc=m.goto(s, t, "SLOOP"))
 
 
-def t_scan_next(m: Model, s: State, t, ch: Choices) -> Step:
+def t_scan_next(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """scan: read-lock the next level-0 node, keeping every lock held so far (two-phase)."""
     x = s.x[t]
     if m.variant == "scan_rtl":  # BROKEN: the scan walks right to left
@@ -279,33 +279,33 @@ def t_scan_next(m: Model, s: State, t, ch: Choices) -> Step:
     return z3.And(m.at(s, t, "SLOOP"), s.hasn[x]), m.pend(s, t, s.nxt[x], RD, None, PC["SLOOP"])
 
 
-def t_scan_end(m: Model, s: State, t, ch: Choices) -> Step:
+def t_scan_end(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """scan: the range is covered; read, then the shrinking phase."""
     return m.at(s, t, "SLOOP"), s.with_(pc=m.goto(s, t, "FIN"))
 
 
-def t_release_one(m: Model, s: State, t, ch: Choices) -> Step:
+def t_release_one(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """Final releases (any order: no acquisition follows them)."""
     n = ch.node("n")
     guard = z3.And(z3.Or(m.at(s, t, "FIN"), m.at(s, t, "RESTART")), m.held(s, t, n))
     return guard, s.with_(hold=m.release(s, t, n))
 
 
-def _holds_none(m: Model, s: State, t) -> z3.BoolRef:
+def _holds_none(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
     return m.u.all_n(lambda n: s.hold[t, n] == NONE)
 
 
-def t_finish(m: Model, s: State, t, ch: Choices) -> Step:
+def t_finish(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """Everything released: the operation ends."""
     return z3.And(m.at(s, t, "FIN"), _holds_none(m, s, t)), s.with_(pc=m.goto(s, t, "DONE"))
 
 
-def t_restart(m: Model, s: State, t, ch: Choices) -> Step:
+def t_restart(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """delete re-descends from the top (instead of upgrading a read lock)."""
     return z3.And(m.at(s, t, "RESTART"), _holds_none(m, s, t)), s.with_(pc=m.goto(s, t, "START"))
 
 
-def t_put_found(m: Model, s: State, t, ch: Choices) -> Step:
+def t_put_found(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """put finds k already present (levels >= h-1): follow k's down pointers (replace_down)."""
     x = s.x[t]
     guard = z3.And(m.at(s, t, "LOOP"), m.op(t) == PUT,
@@ -313,12 +313,12 @@ def t_put_found(m: Model, s: State, t, ch: Choices) -> Step:
     return guard, s.with_(pc=m.goto(s, t, "RD"))
 
 
-def t_rd_end(m: Model, s: State, t, ch: Choices) -> Step:
+def t_rd_end(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """replace_down at level 0: value replaced; release."""
     return z3.And(m.at(s, t, "RD"), m.lvl(s.x[t]) == 0), s.with_(pc=m.goto(s, t, "FIN"))
 
 
-def t_del_found_r(m: Model, s: State, t, ch: Choices) -> Step:
+def t_del_found_r(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """delete meets k on a read-locked level: release everything and re-descend with write locks
     from that level (never an upgrade)."""
     x = s.x[t]
@@ -329,14 +329,14 @@ def t_del_found_r(m: Model, s: State, t, ch: Choices) -> Step:
     return guard, s.with_(pc=m.goto(s, t, "RESTART"), lim=lim)
 
 
-def t_put_place_leaf(m: Model, s: State, t, ch: Choices) -> Step:
+def t_put_place_leaf(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """put, height 1: k placed in its level-0 node (room left)."""
     x = s.x[t]
     guard = z3.And(m.at(s, t, "LOOP"), _put_w(m, s, t), m.lvl(x) == s.lim[t] - 1, m.lvl(x) == 0)
     return guard, s.with_(pc=m.goto(s, t, "FIN"))
 
 
-def t_put_promote_up(m: Model, s: State, t, ch: Choices) -> Step:
+def t_put_promote_up(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """BROKEN variant bottom_up: after placing k at level 0, lock the level-1 node to promote k
     into while still holding the level-0 node."""
     x, p = s.x[t], ch.node("upper")
@@ -345,7 +345,7 @@ def t_put_promote_up(m: Model, s: State, t, ch: Choices) -> Step:
     return guard, m.pend(s, t, p, WR, None, PC["FIN"])
 
 
-def t_put_place_descend(m: Model, s: State, t, ch: Choices) -> Step:
+def t_put_place_descend(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """put at level h-1 > 0: k's top entry placed in x (room left); x stays write-locked
     (`above`) while the child of the entry before k is write-locked."""
     x, c = s.x[t], ch.node("child")
@@ -354,7 +354,7 @@ def t_put_place_descend(m: Model, s: State, t, ch: Choices) -> Step:
     return guard, m.pend(s, t, c, WR, None, PC["LOOP"], above=m.u.store(s.above, t, x))
 
 
-def t_put_overflow(m: Model, s: State, t, ch: Choices) -> Step:
+def t_put_overflow(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """put at level h-1, x full: split x in half; the new right half is created write-locked."""
     x = s.x[t]
     g, n, y = m.create(s, t, ch, x, "half")
@@ -362,7 +362,7 @@ def t_put_overflow(m: Model, s: State, t, ch: Choices) -> Step:
     return guard, n.with_(y=m.u.store(n.y, t, y), pc=m.goto(n, t, "OVF"))
 
 
-def t_shift_lock(m: Model, s: State, t, ch: Choices) -> Step:
+def t_shift_lock(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """put at level h-1, x full (shift_into_next): write-lock x's existing successor y while
     holding x (a request that can wait, unlike creating a node); y lands in y[t], pc SH."""
     x = s.x[t]
@@ -370,7 +370,7 @@ def t_shift_lock(m: Model, s: State, t, ch: Choices) -> Step:
     return guard, m.pend(s, t, s.nxt[x], WR, None, PC["SH"])
 
 
-def t_shift(m: Model, s: State, t, ch: Choices) -> Step:
+def t_shift(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """y can take entries: x's last entries move to the front of y; then as after an overflow
     split (OVF), with y an existing node instead of a new one."""
     x, y, mv = s.x[t], s.y[t], ch.pred("moves")
@@ -378,18 +378,18 @@ def t_shift(m: Model, s: State, t, ch: Choices) -> Step:
     return m.at(s, t, "SH"), s.with_(par=par, pc=m.goto(s, t, "OVF"))
 
 
-def t_shift_back(m: Model, s: State, t, ch: Choices) -> Step:
+def t_shift_back(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """y cannot take entries (headed, or too little room): release y at once; back at x, where
     put_overflow (a new node) applies."""
     return m.at(s, t, "SH"), s.with_(hold=m.release(s, t, s.y[t]), pc=m.goto(s, t, "LOOP"))
 
 
-def t_ovf_leaf(m: Model, s: State, t, ch: Choices) -> Step:
+def t_ovf_leaf(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """After an overflow split (or a shift) at level 0: k placed; release both nodes."""
     return z3.And(m.at(s, t, "OVF"), m.lvl(s.x[t]) == 0), s.with_(pc=m.goto(s, t, "FIN"))
 
 
-def t_ovf_descend(m: Model, s: State, t, ch: Choices) -> Step:
+def t_ovf_descend(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """After an overflow split (or a shift) above level 0: k's entry is in one of the two nodes
     (kept as `above`); lock the child of the entry before k (in either), then release the other."""
     x, y = s.x[t], s.y[t]
@@ -400,17 +400,17 @@ def t_ovf_descend(m: Model, s: State, t, ch: Choices) -> Step:
                          x=m.u.store(s.x, t, pred))
 
 
-def _split_phase(m: Model, s: State, t) -> z3.BoolRef:
+def _split_phase(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
     return z3.And(m.at(s, t, "LOOP"), _put_w(m, s, t), m.lvl(s.x[t]) < s.lim[t] - 1)
 
 
-def t_split(m: Model, s: State, t, ch: Choices) -> Step:
+def t_split(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """put below level h-1: split x at k; the new node y headed by k is created write-locked."""
     g, n, y = m.create(s, t, ch, s.x[t], "knode")
     return z3.And(_split_phase(m, s, t), g), n.with_(y=m.u.store(n.y, t, y), pc=m.goto(n, t, "S1"))
 
 
-def t_spill_yes(m: Model, s: State, t, ch: Choices) -> Step:
+def t_spill_yes(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """k plus x's tail overflow one node (a full head): a spill node is created right of y."""
     g, n, sp = m.create(s, t, ch, s.y[t], "spill")
     return z3.And(m.at(s, t, "S1"), g), n.with_(s=m.u.store(n.s, t, sp),
@@ -418,28 +418,28 @@ def t_spill_yes(m: Model, s: State, t, ch: Choices) -> Step:
                                                 pc=m.goto(n, t, "S2"))
 
 
-def t_spill_no(m: Model, s: State, t, ch: Choices) -> Step:
+def t_spill_no(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     return m.at(s, t, "S1"), s.with_(has_s=m.u.store(s.has_s, t, False), pc=m.goto(s, t, "S2"))
 
 
-def t_link_up(m: Model, s: State, t, ch: Choices) -> Step:
+def t_link_up(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """k's entry above gets y as its down pointer; then `above` is released."""
     y, a = s.y[t], s.above[t]
     return m.at(s, t, "S2"), s.with_(par=m.u.store(s.par, y, a), hasp=m.u.store(s.hasp, y, True),
                                      hold=m.release(s, t, a), pc=m.goto(s, t, "S3"))
 
 
-def t_release_spill(m: Model, s: State, t, ch: Choices) -> Step:
+def t_release_spill(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     hold = m.u.ite(s.has_s[t], m.release(s, t, s.s[t]), s.hold)
     return m.at(s, t, "S3"), s.with_(hold=hold, pc=m.goto(s, t, "S4"))
 
 
-def t_split_leaf(m: Model, s: State, t, ch: Choices) -> Step:
+def t_split_leaf(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """Split at level 0 done (value written in y): release y and x."""
     return z3.And(m.at(s, t, "S4"), m.lvl(s.x[t]) == 0), s.with_(pc=m.goto(s, t, "FIN"))
 
 
-def t_split_descend(m: Model, s: State, t, ch: Choices) -> Step:
+def t_split_descend(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """Split above level 0 done: y (k's new node) becomes `above`; lock the child of the entry
     before k in x, then release x."""
     x, c = s.x[t], ch.node("child")
@@ -447,14 +447,14 @@ def t_split_descend(m: Model, s: State, t, ch: Choices) -> Step:
     return guard, m.pend(s, t, c, WR, x, PC["LOOP"], above=m.u.store(s.above, t, s.y[t]))
 
 
-def t_lower_found_new(m: Model, s: State, t, ch: Choices) -> Step:
+def t_lower_found_new(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """put below h-1 finds k (its old top level), inside x: k and the keys after it move to a new
     node (created write-locked) that k heads."""
     g, n, y = m.create(s, t, ch, s.x[t], "target")
     return z3.And(_split_phase(m, s, t), g), n.with_(y=m.u.store(n.y, t, y), pc=m.goto(n, t, "F1"))
 
 
-def t_lower_found_here(m: Model, s: State, t, ch: Choices) -> Step:
+def t_lower_found_here(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """put below h-1 finds k heading x. Guard (data invariant): k is not on the level above, so
     x has no parent entry."""
     x = s.x[t]
@@ -462,14 +462,14 @@ def t_lower_found_here(m: Model, s: State, t, ch: Choices) -> Step:
     return guard, s.with_(y=m.u.store(s.y, t, x), pc=m.goto(s, t, "F1"))
 
 
-def t_f1(m: Model, s: State, t, ch: Choices) -> Step:
+def t_f1(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """Release x if k's node is a new one."""
     x, y = s.x[t], s.y[t]
     return m.at(s, t, "F1"), s.with_(hold=m.u.ite(y != x, m.release(s, t, x), s.hold),
                                      pc=m.goto(s, t, "F2"))
 
 
-def t_f2(m: Model, s: State, t, ch: Choices) -> Step:
+def t_f2(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """Set k's down pointer above, release above, replace the value down k's nodes."""
     y, a = s.y[t], s.above[t]
     return m.at(s, t, "F2"), s.with_(par=m.u.store(s.par, y, a), hasp=m.u.store(s.hasp, y, True),
@@ -477,31 +477,31 @@ def t_f2(m: Model, s: State, t, ch: Choices) -> Step:
                                      xm=m.u.store(s.xm, t, WR), pc=m.goto(s, t, "RD"))
 
 
-def _del_w(m: Model, s: State, t) -> z3.BoolRef:
+def _del_w(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
     return z3.And(m.at(s, t, "LOOP"), m.op(t) == DELETE, s.xm[t] == WR)
 
 
-def t_del_remove_inside(m: Model, s: State, t, ch: Choices) -> Step:
+def t_del_remove_inside(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """delete: k is inside L (not its first key): remove the entry (its child loses its parent)."""
     x, c = s.x[t], ch.node("child")
     guard = z3.And(_del_w(m, s, t), s.hasp[c], s.par[c] == x)
     return guard, s.with_(hasp=m.u.store(s.hasp, c, False))
 
 
-def t_del_lock_n(m: Model, s: State, t, ch: Choices) -> Step:
+def t_del_lock_n(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """delete: L's successor N is headed by k: write-lock N (right of L)."""
     x = s.x[t]
     return z3.And(_del_w(m, s, t), s.hasn[x]), m.pend(s, t, s.nxt[x], WR, None, PC["DN"])
 
 
-def t_del_lock_left(m: Model, s: State, t, ch: Choices) -> Step:
+def t_del_lock_left(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """BROKEN variant left: lock the left sibling while holding x."""
     x, p = s.x[t], ch.node("left")
     guard = z3.And(_del_w(m, s, t), s.st[p] == ALIVE, s.hasn[p], s.nxt[p] == x)
     return guard, m.pend(s, t, p, WR, None, PC["FIN"])
 
 
-def t_del_end(m: Model, s: State, t, ch: Choices) -> Step:
+def t_del_end(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     return z3.And(_del_w(m, s, t), m.lvl(s.x[t]) == 0), s.with_(pc=m.goto(s, t, "FIN"))
 
 
@@ -511,14 +511,14 @@ def _drop_head_entry(m: Model, s: State, ch: Choices, n: z3.ExprRef) -> z3.ExprR
     return m.u.ite(z3.And(drop, s.hasp[c], s.par[c] == n), m.u.store(s.hasp, c, False), s.hasp)
 
 
-def t_del_n_keep(m: Model, s: State, t, ch: Choices) -> Step:
+def t_del_n_keep(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """delete: k removed from N, N stays (now headed by its next key); release N."""
     n = s.y[t]
     return m.at(s, t, "DN"), s.with_(hasp=_drop_head_entry(m, s, ch, n), hold=m.release(s, t, n),
                                      pc=m.goto(s, t, "LOOP"))
 
 
-def t_del_n_unlink(m: Model, s: State, t, ch: Choices) -> Step:
+def t_del_n_unlink(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """delete: k removed from N and N merged into L (or empty): L.next = N.next, N's entries move
     to L, release N and free it. Guard (data invariant): N has no parent entry (it was k's, and k
     was removed from the level above first)."""

@@ -1,7 +1,7 @@
 """state.py — one state of the protocol model: the shared skiplist shape, the locks, the threads.
 
-A State is an immutable bag of arrays (Z3 arrays, or FiniteArray in a bounded universe); a transition builds the next State by functional
-update (`with_`). Fields:
+A State is an immutable bag of arrays (Z3 arrays, or FiniteArray in a bounded universe); a
+transition builds the next State by functional update (`with_`). Fields:
   shape   st[n] (UNBORN / ALIVE / FREED), nxt[n] + hasn[n] (right neighbour), par[n] + hasp[n]
           (the node whose entry's down pointer names n, if any: its "parent entry")
   locks   hold[t, n] in {NONE, R, W}: the mode in which thread t holds n's lock
@@ -24,13 +24,13 @@ from .universe import Mode, PCSort, St, Universe
 
 def fields(u: Universe) -> Dict[str, Tuple[z3.SortRef, ...]]:
     """Field name -> (index sorts..., value sort)."""
-    N, T, B, I = u.N, u.T, z3.BoolSort(), u.int_sort
+    N, T, B, Z = u.N, u.T, z3.BoolSort(), u.int_sort
     return {
         "st": (N, St), "nxt": (N, N), "hasn": (N, B), "par": (N, N), "hasp": (N, B),
         "hold": (T, N, Mode),
         "pc": (T, PCSort), "x": (T, N), "xm": (T, Mode), "req": (T, N), "reqm": (T, Mode),
         "rel": (T, N), "hasrel": (T, B), "cont": (T, PCSort), "above": (T, N), "y": (T, N),
-        "s": (T, N), "has_s": (T, B), "lim": (T, I),
+        "s": (T, N), "has_s": (T, B), "lim": (T, Z),
     }
 
 

@@ -105,7 +105,7 @@ def _fmt(node: int, level: int, key: Optional[int]) -> str:
     return "node %d (level %d, %s)" % (node, level, "head" if key is None else "key %d" % key)
 
 
-def _field(ev: Dict[str, Any], name: str, types: tuple, where: str, nullable: bool = False) -> Any:
+def _field(ev: Dict[str, Any], name: str, types: Tuple[type, ...], where: str, nullable: bool = False) -> Any:
     if name not in ev:
         raise TraceFormatError("%s: missing field %r" % (where, name))
     v = ev[name]

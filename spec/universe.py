@@ -52,7 +52,7 @@ class Universe:
                  max_level: int = 1) -> None:
         self.bounded = threads is not None
         self._fresh = itertools.count()
-        if self.bounded:
+        if threads is not None:
             assert nodes is not None and nodes >= max_level + 1
             self.T, self.threads = _enum("Thread", "T", threads)
             self.N, self.nodes = _enum("Node", "N", nodes)

@@ -21,7 +21,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple, TypedDict
 
 import z3
 
@@ -30,14 +30,24 @@ from .model import Model
 from .state import State
 from .universe import PC
 
+
+class Shape(TypedDict):
+    """The shape arguments of a Scene (its nodes and links), shared by several scenes."""
+    levels: Tuple[int, ...]
+    pos: Tuple[int, ...]
+    alive: Tuple[bool, ...]
+    nxt: Dict[int, int]
+    par: Dict[int, int]
+
+
 # head1 -> N2 on level 1, head0 -> N3 on level 0, N2's entry points down to N3.
-TWO_LEVELS = dict(levels=(0, 1, 1, 0), pos=(0, 0, 5, 5), alive=(True, True, True, True),
-                  nxt={0: 3, 1: 2}, par={3: 2})
+TWO_LEVELS = Shape(levels=(0, 1, 1, 0), pos=(0, 0, 5, 5), alive=(True, True, True, True),
+                   nxt={0: 3, 1: 2}, par={3: 2})
 # One level: head0 -> N1.
-ONE_LEVEL = dict(levels=(0, 0), pos=(0, 5), alive=(True, True), nxt={0: 1}, par={})
+ONE_LEVEL = Shape(levels=(0, 0), pos=(0, 5), alive=(True, True), nxt={0: 1}, par={})
 # head1 holds an entry whose down pointer names N2, the only level-0 node after head0.
-HEAD_ENTRY = dict(levels=(0, 1, 0), pos=(0, 0, 5), alive=(True, True, True), nxt={0: 2},
-                  par={2: 1})
+HEAD_ENTRY = Shape(levels=(0, 1, 0), pos=(0, 0, 5), alive=(True, True, True), nxt={0: 2},
+                   par={2: 1})
 
 
 def deadlock(m: Model, s: State) -> z3.BoolRef:

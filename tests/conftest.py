@@ -15,4 +15,4 @@ sys.path[:] = [p for p in sys.path if Path(p or os.getcwd()).resolve() != ROOT]
 try:
     import pybskip  # noqa: F401
 except ImportError as exc:  # pragma: no cover - a setup error, reported as such
-    raise ImportError("pybskip is not installed: run `pip install '.[test]'` first (%s)" % exc)
+    raise ImportError("pybskip is not installed: run `pip install '.[test]'` first (%s)" % exc) from exc

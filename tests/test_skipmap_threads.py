@@ -31,7 +31,7 @@ def test_threads_single_and_batch_calls():
         ref = refs[i]
         mine = list(range(i, KEYS, THREADS))
         try:
-            for step in range(1500):
+            for _ in range(1500):
                 k = rnd.choice(mine)
                 op = rnd.randrange(8)
                 if op == 0:

@@ -108,8 +108,10 @@ def test_cli_exit_codes(tmp_path):
     bad.write_text("{not json\n")
     # cwd=tmp_path: `python -m` puts the working directory first on sys.path, and the checkout's
     # pybskip/ source directory (without its compiled modules) must not shadow the installed one
-    run = lambda f: subprocess.run([sys.executable, "-m", "pybskip.spec", "check-trace", str(f)], cwd=tmp_path,
-                                   capture_output=True, text=True)
+    def run(f):
+        return subprocess.run([sys.executable, "-m", "pybskip.spec", "check-trace", str(f)], cwd=tmp_path,
+                              capture_output=True, text=True)
+
     assert run(EXAMPLES / "conforming.jsonl").returncode == 0
     out = run(EXAMPLES / "out_of_order.jsonl")
     assert out.returncode == 1 and "seq 9" in out.stdout

@@ -17,7 +17,7 @@ def programs(*, max_threads: int = 8, max_ops: int = 12,
     """Concurrent programs of 2..max_threads threads with 1..max_ops ops each."""
 
     @st.composite
-    def _programs(draw) -> Program:
+    def _programs(draw: st.DrawFn) -> Program:
         return build_program(lambda lo, hi: draw(st.integers(lo, hi)), max_threads=max_threads,
                              max_ops=max_ops, key_range=key_range)
 
