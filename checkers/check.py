@@ -1,26 +1,39 @@
-"""check.py — `check(history, model)`: the verdict, the failing partition, a minimal counterexample.
+"""check.py — `check(history, model)`: the verdict, the failing partition, a faithful minimal
+counterexample, and the first failure point.
 
 Steps: the model partitions the history (P-compositionality: a history is linearizable iff each
 independent part is); each part is checked by the C engine (built-in models natively, Python
-models through callbacks). For an illegal part the counterexample is minimised: chunks, then
-single operations, are removed while the remainder stays non-linearizable, until no single
-operation can be removed (1-minimal). The longest partial linearization of the minimal history is
-reported. Timeouts give "unknown", never a wrong verdict; the timeout bounds each engine call, and
-minimisation stops early (keeping a smaller but still failing history) when its own budget runs out.
-Complexity: the search is exponential in the worst case (linearizability checking is NP-complete)
-but memoised; minimisation costs O(n log n) to O(n^2) engine calls on the failing part.
+models through callbacks). For an illegal part:
+  * the first failure (Knossos' :op): the operation at whose return the history up to that
+    instant (every operation called by then; those still running are pending) first has no
+    linearization — a binary search over return instants (the property is monotone);
+  * the counterexample: the part is shrunk while it stays non-linearizable AND closed: no kept
+    completed operation loses an operation that may justify what it observed and may precede it
+    in real time (Model.justifies, writer.call < observer.ret). A closed sub-history keeps, for
+    every kept observer, the operations that could have set the state it saw, so it is
+    non-linearizable because of what the history does, not because a justifying write was
+    deleted (checkers/README.md, "Counterexamples", has the argument). Steps: the shortest
+    closed illegal prefix by call order (bisection), chunk removal of halving size, single
+    removals until none is possible: 1-minimal among closed sub-histories.
+`timeout` bounds the whole call: verdict search, first failure, minimisation and the final
+partial linearization share one deadline. Past it the verdict stands ("unknown" if the verdict
+itself was not reached, never a guess) and the counterexample is the smallest found so far,
+with Result.minimal False. Complexity: the search is exponential in the worst case
+(linearizability checking is NP-complete) but memoised; minimisation costs O(n log n) to O(n^2)
+engine calls plus O(n^2) justification tests on the failing part.
 """
 from __future__ import annotations
 
+import bisect
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _cengine as C
 from ._cengine import Encoded, Illegal, encode_times, run_builtin, run_python_model
-from .history import History, Operation
+from .history import History, Operation, _jsonable
 from .models import UNKNOWN, Model, ModelInputError, get_model
 
 
@@ -29,9 +42,12 @@ class Result:
     """The outcome of check().
 
     verdict: "ok" | "illegal" | "unknown". For "illegal": `partition` is the failing partition,
-    `counterexample` its minimal failing sub-history, `partial_linearizations` holds the longest
-    partial linearization of that counterexample (a list of operations in linearization order).
-    `explored` counts engine search steps; `seconds` is the wall time of check().
+    `counterexample` its faithful minimal failing sub-history (`minimal` tells whether the
+    1-minimal fixpoint was reached within the time budget), `first_failure` the operation at
+    whose return the history first had no linearization, and `partial_linearizations` one list:
+    the longest partial linearization of the counterexample. For "ok": `partial_linearizations`
+    holds one linearization per partition (operations in linearization order). `explored`
+    counts engine search steps; `seconds` is the wall time of check(), `timings` its parts.
     """
 
     verdict: str
@@ -42,7 +58,9 @@ class Result:
     partial_linearizations: List[List[Operation]] = field(default_factory=list)
     explored: int = 0
     seconds: float = 0.0
-    minimal: bool = False  # the counterexample is 1-minimal (no single op can be removed)
+    minimal: bool = False  # the counterexample is 1-minimal among closed sub-histories
+    first_failure: Optional[Operation] = None
+    timings: Dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -60,8 +78,28 @@ class Result:
 
         return write_html(self, path)
 
+    def to_json(self) -> Dict[str, Any]:
+        """The result as one JSON-ready object: verdict, sizes, model, the counterexample and the
+        first failure (each operation with its source lines), timings. O(counterexample)."""
+        def op_json(op: Operation) -> Dict[str, Any]:
+            d = op.to_json()
+            d["call_line"], d["ret_line"] = op.call_line, op.ret_line
+            extra = {k: v for k, v in op.source.items() if k not in ("line", "ret_line")}
+            if extra:
+                d["source"] = _jsonable(extra)
+            return d
 
-_READ_ONLY = frozenset(("read", "get", "scan"))
+        return {
+            "verdict": self.verdict, "model": self.model.name, "history": self.history.name,
+            "format": self.history.format, "operations": len(self.history),
+            "partition_operations": None if self.partition is None else len(self.partition),
+            "counterexample": None if self.counterexample is None else
+            [op_json(o) for o in sorted(self.counterexample, key=lambda o: o.call)],
+            "minimal": self.minimal,
+            "first_failure": None if self.first_failure is None else op_json(self.first_failure),
+            "explored": self.explored, "seconds": round(self.seconds, 6),
+            "timings": {k: round(v, 6) for k, v in self.timings.items()},
+        }
 
 
 def _engine_check(ops: Sequence[Operation], model: Model, timeout: Optional[float]
@@ -69,12 +107,13 @@ def _engine_check(ops: Sequence[Operation], model: Model, timeout: Optional[floa
     """One engine call: (verdict, longest partial linearization as indices into ops, steps)."""
     enc = Encoded()
     t = encode_times(ops)
+    kept = None
+    if any(o.ret is None for o in ops):
+        # A pending read-only operation constrains nothing and changes nothing: leave it out
+        # (search.c, 9). The model says which operations are read-only (Model.read_only).
+        kept = [i for i, o in enumerate(ops) if o.ret is not None or not model.read_only(o)]
+        ops = [ops[i] for i in kept]
     if model.builtin is not None:
-        kept = None
-        if any(o.ret is None for o in ops):
-            # A pending read constrains nothing and changes nothing: leave it out (search.c, 9).
-            kept = [i for i, o in enumerate(ops) if o.ret is not None or o.f not in _READ_ONLY]
-            ops = [ops[i] for i in kept]
         try:
             model.encode(ops, enc, t)
             verdict, lin, steps = run_builtin(model.builtin, enc, timeout)
@@ -101,23 +140,27 @@ def _engine_check(ops: Sequence[Operation], model: Model, timeout: Optional[floa
             raise Illegal()
         return new
 
-    return run_python_model(enc, model.init, step, model.key, timeout)
+    verdict, lin, steps = run_python_model(enc, model.init, step, model.key, timeout)
+    return verdict, (lin if kept is None else [kept[i] for i in lin]), steps
 
 
 def check(history: Union[History, Sequence[Operation]], model: Union[Model, str, None] = None,
-          timeout: Optional[float] = None, *, partition: bool = True,
+          timeout: Optional[float] = None, *, partition: bool = True, init: Any = None,
           minimize: bool = True, minimize_timeout: float = 30.0) -> Result:
-    """Checks `history` for linearizability against `model` (a Model or a built-in name).
+    """Checks `history` for linearizability against `model` (a Model or a registry name).
 
     :param history: a History, or any sequence of Operation.
-    :param model: a Model or "register" | "cas-register" | "kv" | "sortedmap"; None uses the
-        history's own hint (set by the file readers), else "sortedmap".
-    :param timeout: seconds for the whole verdict (None = no limit); when it runs out the verdict
-        is "unknown", never a guess.
+    :param model: a Model or a name of models.MODEL_NAMES ("register", "cas-register", "kv",
+        "sortedmap", "mutex", "multi-register", "independent:<name>"); None uses the history's
+        own hint (set by the file readers), else "sortedmap".
+    :param timeout: seconds for the whole call (None = no limit): verdict, first failure,
+        minimisation and report. When it runs out before the verdict, the verdict is "unknown",
+        never a guess; after it, the counterexample is the best found (Result.minimal False).
     :param partition: False checks the history as one piece (no P-compositional split).
-    :param minimize: False skips the minimisation of a counterexample (the failing partition is
-        reported as is); `minimize_timeout` bounds that minimisation (Result.minimal tells
-        whether the 1-minimal fixpoint was reached).
+    :param init: the initial value of register-like models (default: the model's, nil for the
+        registers as in Knossos).
+    :param minimize: False skips the minimisation (the failing partition is the counterexample);
+        `minimize_timeout` bounds minimisation when `timeout` is None.
     :returns: a Result. Complexity: NP-complete in general; the memoised search is
         exponential only in the number of concurrently pending operations, O(n) engine work per
         call on sequential histories, plus O(n) marshalling (about 0.6 us per operation).
@@ -127,16 +170,18 @@ def check(history: Union[History, Sequence[Operation]], model: Union[Model, str,
     ...        Operation(1, {"f": "get", "key": 1}, 5, 2, 12)]
     >>> check(ops, "sortedmap").verdict
     'ok'
+    >>> check(ops[1:], "sortedmap").first_failure.output    # a read of 5 that nobody wrote
+    5
     """
     start = time.monotonic()
     if not isinstance(history, History):
         history = History(list(history))
     if model is None:
         model = history.model or "sortedmap"
-    m = get_model(model)
+    m = get_model(model, init)
     parts = m.partition(history.operations) if partition else [list(history.operations)]
     deadline = None if timeout is None else start + timeout
-    verdict, explored = "ok", 0
+    verdict, explored, lins = "ok", 0, []
     for part in parts:
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
@@ -146,58 +191,137 @@ def check(history: Union[History, Sequence[Operation]], model: Union[Model, str,
         explored += n
         if v == "illegal":
             res = Result("illegal", m, history, history.subset(part), explored=explored)
-            cx, res.minimal = _minimize(part, m, minimize_timeout) if minimize else (list(part), False)
-            res.counterexample = history.subset(cx, name=(history.name + " (minimal)").strip())
-            v2, best_cx, _ = _engine_check(cx, m, minimize_timeout)
-            res.partial_linearizations = [[cx[i] for i in best_cx]]
+            res.timings["verdict"] = time.monotonic() - start
+            _explain(res, list(part), m, deadline, minimize, minimize_timeout)
             res.seconds = time.monotonic() - start
             return res
         if v == "unknown":
             verdict = "unknown"
             if deadline is not None:
                 break  # the budget is spent: later parts could not change "unknown" to "ok"
-    return Result(verdict, m, history, explored=explored, seconds=time.monotonic() - start)
+        else:
+            lins.append([part[i] for i in best])
+    res = Result(verdict, m, history, explored=explored, seconds=time.monotonic() - start,
+                 partial_linearizations=lins if verdict == "ok" else [])
+    res.timings["verdict"] = res.seconds
+    return res
 
 
-def _illegal(ops: Sequence[Operation], model: Model, deadline: float,
-             justify: bool = True) -> Optional[bool]:
-    """Is `ops` a (justified) non-linearizable history? None when undecided by the deadline."""
-    if not ops or (justify and not model.justified(ops)):
-        return False
-    left = deadline - time.monotonic()
-    if left <= 0:
-        return None
-    v = _engine_check(ops, model, left)[0]
-    return None if v == "unknown" else v == "illegal"
+def _explain(res: Result, part: List[Operation], model: Model, deadline: Optional[float],
+             minimize: bool, minimize_timeout: float) -> None:
+    """Fills the first failure, the counterexample and its partial linearization of an illegal
+    result, within `deadline` (or minimize_timeout when there is none)."""
+    t0 = time.monotonic()
+    end = deadline if deadline is not None else t0 + minimize_timeout
+    # budget shares: the first failure's O(log n) calls first, then minimisation, and a reserve
+    # for the final partial linearization of the (small) counterexample
+    res.first_failure = _first_failure(part, model, t0 + 0.25 * (end - t0))
+    t1 = time.monotonic()
+    res.timings["first_failure"] = t1 - t0
+    cx, res.minimal = (_minimize(part, model, t1 + 0.85 * (end - t1)) if minimize else (part, False))
+    t2 = time.monotonic()
+    res.timings["minimize"] = t2 - t1
+    res.counterexample = res.history.subset(cx, name=(res.history.name + " (minimal)").strip())
+    left = end - time.monotonic()
+    if left > 0:
+        v, best_cx, _ = _engine_check(cx, model, left)
+        res.partial_linearizations = [[cx[i] for i in best_cx]] if v != "unknown" else []
+    res.timings["report"] = time.monotonic() - t2
 
 
-def _minimize(ops: List[Operation], model: Model, budget: float) -> Tuple[List[Operation], bool]:
-    """Shrinks an illegal history to a 1-minimal illegal one; returns (ops, reached fixpoint).
+def _truncated(ops: Sequence[Operation], t: Any) -> List[Operation]:
+    """The history as known at instant t: operations called by t; those returning later are
+    pending (their outputs unknown). O(n)."""
+    out = []
+    for o in ops:
+        if o.call <= t:
+            out.append(o if o.ret is not None and o.ret <= t else
+                       Operation(o.client, o.input, None, o.call, None, o.source))
+    return out
 
-    "Illegal" here also requires the sub-history to stay justified (Model.justified: every value
-    it observes is written by one of its operations) when the whole partition was: otherwise
-    deleting a write would "explain" any failure by a read of a value nobody wrote.
-    1. The shortest illegal prefix (ops in call order) by bisection: cheap, and real failures
-       usually show early. 2. Delta debugging: remove chunks of halving size while the rest stays
-    illegal. 3. Single removals, repeated until a whole pass removes nothing: then no single
-    operation can be removed and leave a justified non-linearizable history: minimal. An undecided sub-check (budget)
-    keeps the operation, so the result is always illegal; `minimal` is False if that happened.
-    Cost: O(n log n) engine calls typically, O(n^2) worst case, on the failing partition only.
-    """
-    deadline = time.monotonic() + budget
-    cur = sorted(ops, key=lambda o: o.call)
-    undecided = False
-    justify = model.justified(cur)  # a failure that observes unwritten values keeps that form
 
-    def bad(trial: Sequence[Operation]) -> Optional[bool]:
-        return _illegal(trial, model, deadline, justify)
-
-    lo, hi = 1, len(cur)  # invariant: cur[:hi] is illegal
+def _first_failure(ops: Sequence[Operation], model: Model, deadline: float) -> Optional[Operation]:
+    """The operation whose return first leaves the history up to it without a linearization
+    (None if undecided by the deadline). Binary search over return instants: if the history up
+    to t is illegal, so is the history up to any later t' (its completed operations precede every
+    operation called after t). O(log n) engine calls."""
+    rets = sorted({o.ret for o in ops if o.ret is not None})
+    lo, hi = 0, len(rets) - 1  # invariant: up to rets[hi] is illegal (the whole part is)
     while lo < hi:
         mid = (lo + hi) // 2
-        r = bad(cur[:mid])
-        undecided |= r is None
-        if r:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        v = _engine_check(_truncated(ops, rets[mid]), model, left)[0]
+        if v == "unknown":
+            return None
+        if v == "illegal":
+            hi = mid
+        else:
+            lo = mid + 1
+    if not rets:
+        return None
+    at = [o for o in ops if o.ret == rets[hi]]
+    return min(at, key=lambda o: o.call)
+
+
+class _Closure:
+    """Which operations of the failing part justify which kept observers (Model.justifies with
+    writer.call < observer.ret), to test in O(removed x dependents) whether removing some
+    operations keeps a sub-history closed. Built in O(n^2) model calls, stopping at a deadline."""
+
+    def __init__(self, ops: Sequence[Operation], model: Model, deadline: float) -> None:
+        self.complete = True
+        self.dependents: Dict[int, List[int]] = {}
+        observers = sorted((o.ret, i) for i, o in enumerate(ops) if o.ret is not None)
+        rets = [r for r, _ in observers]
+        for wi, w in enumerate(ops):
+            if model.read_only(w):
+                continue
+            if time.monotonic() > deadline:
+                self.complete = False
+                return
+            first = bisect.bisect_right(rets, w.call)
+            deps = [oi for _, oi in observers[first:] if oi != wi and model.justifies(w, ops[oi])]
+            if deps:
+                self.dependents[id(w)] = [id(ops[oi]) for oi in deps]
+
+    def may_remove(self, removed: Sequence[Operation], kept_ids: "set[int]") -> bool:
+        """Removing `removed` leaves no kept observer without one of its justifiers."""
+        for w in removed:
+            for o in self.dependents.get(id(w), ()):
+                if o in kept_ids:
+                    return False
+        return True
+
+
+def _minimize(ops: List[Operation], model: Model, deadline: float) -> Tuple[List[Operation], bool]:
+    """Shrinks an illegal part to a closed 1-minimal illegal sub-history (module doc); returns
+    (ops, reached the fixpoint). An undecided sub-check (deadline) keeps the operation, so the
+    result is always illegal and closed; `minimal` is False if that happened. O(n log n) engine
+    calls typically, O(n^2) worst case, on the failing partition only."""
+    cur = sorted(ops, key=lambda o: o.call)
+    closure = _Closure(cur, model, deadline)
+    if not closure.complete:
+        return cur, False
+    undecided = False
+
+    def accept(trial: List[Operation], removed: Sequence[Operation]) -> bool:
+        nonlocal undecided
+        if not trial or not closure.may_remove(removed, {id(o) for o in trial}):
+            return False
+        left = deadline - time.monotonic()
+        if left <= 0:
+            undecided = True
+            return False
+        v = _engine_check(trial, model, left)[0]
+        undecided |= v == "unknown"
+        return v == "illegal"
+
+    lo, hi = 1, len(cur)  # invariant: cur[:hi] is closed and illegal
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if accept(cur[:mid], cur[mid:hi]):
             hi = mid
         else:
             lo = mid + 1
@@ -207,9 +331,7 @@ def _minimize(ops: List[Operation], model: Model, budget: float) -> Tuple[List[O
         i, removed = 0, False
         while i < len(cur):
             trial = cur[:i] + cur[i + chunk:]
-            r = bad(trial)
-            undecided |= r is None
-            if r:
+            if accept(trial, cur[i:i + chunk]):
                 cur, removed = trial, True
             else:
                 i += chunk
@@ -221,9 +343,7 @@ def _minimize(ops: List[Operation], model: Model, budget: float) -> Tuple[List[O
         i = 0
         while i < len(cur):
             trial = cur[:i] + cur[i + 1:]
-            r = bad(trial)
-            undecided |= r is None
-            if r:
+            if accept(trial, cur[i:i + 1]):
                 cur, changed = trial, True
             else:
                 i += 1

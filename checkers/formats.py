@@ -1,7 +1,9 @@
-"""formats.py — readers for the history formats the checker accepts, and format detection.
+"""formats.py — the one registry of history formats: name, how to recognise it, its reader, its
+default model. The CLI's --format choices and help, auto-detection, the docs' table and the fuzz
+targets all take their list from FORMAT_REGISTRY; adding a format is one entry here.
 
   jsonl         our native JSON Lines format (history.py documents it)
-  porcupine-kv  Porcupine's key-value test logs: one EDN-like map per line,
+  porcupine-kv  Porcupine's key-value test logs: one EDN map per line,
                 {:process 0, :type :invoke|:ok, :f :get|:put|:append, :key "k", :value "v"|nil};
                 an invoke is matched with the next :ok of the same process; a get's result is the
                 :value of its :ok line; an invoke without :ok is pending. Time = line number.
@@ -9,83 +11,99 @@
                 types :invoke, :ok, :fail, :info and f :read (value nil or an int), :write v,
                 :cas [from to]. A :fail cas failed (no effect); an :info completion, or none, is
                 indeterminate (pending); a failed read (:timed-out) constrains nothing and is
-                dropped. Other log lines are ignored. Time = line number.
-Every error is a HistoryFormatError naming the file, the line and the problem.
-Invariant: every Operation produced has call < ret (or ret None).
+                dropped. Other log lines (a level such as INFO, or a timestamp, first) are skipped;
+                any other line is an error. Time = line number.
+  jepsen-edn    Jepsen's history.edn, read with Knossos' semantics (jepsen_edn.py documents them)
+Detection (`--format auto`) looks at the first meaningful line; every reader rejects input it
+does not recognise with a HistoryFormatError naming the file, the line and what it expected —
+never an empty history in its place.
+Invariant: every Operation produced has call < ret (or ret None) and a `source` with its lines.
 """
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
+from .edn import EdnError, Keyword, read_all
 from .history import History, HistoryFormatError, Operation
+from .jepsen_edn import events, looks_like_edn_ops, read_jepsen_edn
+from .models import Model, ModelInputError, get_model
 
-FORMATS = ("auto", "jsonl", "porcupine-kv", "jepsen")
-_EDN_PAIR = re.compile(r':(\w+)\s+("(?:[^"\\]|\\.)*"|:[\w-]+|nil|-?\d+)')
-_JEPSEN = re.compile(r"jepsen\.util\s+-\s+(\d+)\s+:(\w+)\s+:(\w+)\s+(.*?)\s*$")
+Reader = Callable[[str, Any, Model], History]
 
 
-def detect_format(lines: List[str]) -> Optional[str]:
-    """Guesses the format from the first meaningful line."""
-    for line in lines:
+@dataclass(frozen=True)
+class Format:
+    """One history format: `sniff(first meaningful line)` says whether a file looks like it."""
+
+    name: str
+    summary: str
+    default_model: Optional[str]
+    sniff: Callable[[str], bool]
+    read: Reader
+
+
+def _first_line(text: str) -> Optional[str]:
+    for line in text.splitlines():
         s = line.strip()
-        if not s or s.startswith("#"):
-            continue
-        if s.startswith("{:") or s.startswith("{ :"):
-            return "porcupine-kv"
-        if s.startswith("{"):
-            return "jsonl"
-        if "jepsen.util" in s:
-            return "jepsen"
+        if s and not s.startswith(("#", ";")) or s.startswith(("#{", "#jepsen", "#_")):
+            return s
     return None
 
 
-def read_history(path: Union[str, Path], format: str = "auto") -> History:
-    """Reads `path` in `format` (or detects it). Raises HistoryFormatError on any problem."""
-    if format not in FORMATS:
-        raise HistoryFormatError(path, None, "unknown format %r (one of %s)" % (format, ", ".join(FORMATS)))
+# ---- jsonl -------------------------------------------------------------------------------------
+
+def _sniff_jsonl(line: str) -> bool:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HistoryFormatError(path, None, "cannot read: %s" % exc) from None
-    lines = text.splitlines()
-    fmt = detect_format(lines) if format == "auto" else format
-    if fmt is None:
-        raise HistoryFormatError(path, None, "cannot tell the format (empty or unrecognised); pass --format")
-    if fmt == "jsonl":
-        return History.from_jsonl_lines(lines, path)
-    if fmt == "porcupine-kv":
-        return _porcupine(lines, path)
-    return _jepsen(lines, path)
+        obj = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and (obj.get("format") == "pybskip-history" or "input" in obj)
 
 
-def _edn_value(tok: str) -> Any:
-    if tok == "nil":
+def _read_jsonl(text: str, path: Any, model: Model) -> History:
+    return History.from_jsonl_lines(text.splitlines(), path)
+
+
+# ---- porcupine-kv ------------------------------------------------------------------------------
+
+_KV_FUNCS = ("get", "put", "append")
+
+
+def _edn_line_map(line: str) -> Optional[Dict[str, Any]]:
+    try:
+        forms = read_all(line)
+    except EdnError:
         return None
-    if tok.startswith('"'):
-        return tok[1:-1].encode().decode("unicode_escape")
-    if tok.startswith(":"):
-        return tok[1:]
-    return int(tok)
+    if len(forms) != 1 or not isinstance(forms[0], dict):
+        return None
+    return {getattr(k, "text", k): v for k, v in forms[0].items()}
 
 
-def _porcupine(lines: List[str], path: Any) -> History:
+def _sniff_porcupine(line: str) -> bool:
+    m = _edn_line_map(line)
+    return m is not None and "key" in m and "index" not in m and "time" not in m \
+        and getattr(m.get("f"), "text", None) in _KV_FUNCS
+
+
+def _text(v: Any) -> Any:
+    return v.text if isinstance(v, Keyword) else v
+
+
+def _read_porcupine(text: str, path: Any, model: Model) -> History:
     pending: Dict[Any, Tuple[int, Dict[str, Any]]] = {}
     ops: List[Operation] = []
-    for no, raw in enumerate(lines, 1):
-        s = raw.strip()
-        if not s:
-            continue
-        if not (s.startswith("{") and s.endswith("}")):
-            raise HistoryFormatError(path, no, "expected an EDN map {...}")
-        fields = {k: _edn_value(v) for k, v in _EDN_PAIR.findall(s)}
+    for event, no in events(text, path):
+        fields = {_text(k): _text(v) for k, v in event.items()}
         for need in ("process", "type", "f"):
             if need not in fields:
                 raise HistoryFormatError(path, no, "missing :%s" % need)
         proc, typ, f = fields["process"], fields["type"], fields["f"]
-        if f not in ("get", "put", "append"):
-            raise HistoryFormatError(path, no, ":f must be :get, :put or :append, got :%s" % f)
+        if f not in _KV_FUNCS:
+            raise HistoryFormatError(path, no, ":f must be :get, :put or :append, got %r" % (f,))
         if typ == "invoke":
             if proc in pending:
                 raise HistoryFormatError(path, no, "process %r invoked again before its :ok" % proc)
@@ -98,12 +116,23 @@ def _porcupine(lines: List[str], path: Any) -> History:
                 raise HistoryFormatError(path, no, ":ok for process %r with no pending :invoke" % proc)
             call, inp = pending.pop(proc)
             out = fields.get("value") if f == "get" else None
-            ops.append(Operation(proc, inp, out, call, no))
+            ops.append(Operation(proc, inp, out, call, no, {"line": call, "ret_line": no}))
         else:
-            raise HistoryFormatError(path, no, ":type must be :invoke or :ok, got :%s" % typ)
+            raise HistoryFormatError(path, no, ":type must be :invoke or :ok, got %r" % (typ,))
     for proc, (call, inp) in pending.items():
-        ops.append(Operation(proc, inp, None, call, None))
-    return History(ops, Path(path).name, "kv")
+        ops.append(Operation(proc, inp, None, call, None, {"line": call, "ret_line": None}))
+    return History(ops, "", "kv")
+
+
+# ---- jepsen (etcd logs) ------------------------------------------------------------------------
+
+_JEPSEN = re.compile(r"jepsen\.util\s+-\s+(\d+|:\S+)\s+:(\w+)\s+:(\S+)\s*(.*?)\s*$")
+_LOG_LINE = re.compile(r"^\s*(\d{4}-\d\d-\d\d[ T]\S+\s+)?(\S+\s+)?(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\b")
+
+
+def _sniff_jepsen_log(line: str) -> bool:
+    m = _JEPSEN.search(line)
+    return m is not None and bool(_LOG_LINE.match(line))
 
 
 def _jepsen_value(tok: str, f: str, path: Any, no: int) -> Any:
@@ -116,16 +145,30 @@ def _jepsen_value(tok: str, f: str, path: Any, no: int) -> Any:
         raise HistoryFormatError(path, no, "cannot read the value %r of a :%s" % (tok, f)) from None
 
 
-def _jepsen(lines: List[str], path: Any) -> History:
+def _cas_input(f: str, arg: Any) -> Dict[str, Any]:
+    inp: Dict[str, Any] = {"f": f}
+    if f == "write":
+        inp["value"] = arg
+    elif f == "cas":
+        inp["from"], inp["to"] = arg
+    return inp
+
+
+def _read_jepsen_log(text: str, path: Any, model: Model) -> History:
     pending: Dict[int, Tuple[int, str, Any]] = {}
     ops: List[Operation] = []
-    for no, raw in enumerate(lines, 1):
+    for no, raw in enumerate(text.splitlines(), 1):
         m = _JEPSEN.search(raw)
         if m is None:
-            continue  # other log output
+            if not raw.strip() or _LOG_LINE.match(raw):
+                continue  # other log output
+            raise HistoryFormatError(path, no, "expected a Jepsen log line such as "
+                                     "`INFO  jepsen.util - 3\t:invoke\t:cas\t[3 0]`, got %r" % raw[:80])
+        if not m.group(1).isdigit():
+            continue  # the nemesis (`:nemesis`): not a client operation
         proc, typ, f, tok = int(m.group(1)), m.group(2), m.group(3), m.group(4)
         if f not in ("read", "write", "cas"):
-            raise HistoryFormatError(path, no, "unknown operation :%s" % f)
+            raise HistoryFormatError(path, no, "unknown operation :%s (:read, :write, :cas)" % f)
         if typ == "invoke":
             if proc in pending:
                 raise HistoryFormatError(path, no, "process %d invoked again before completing" % proc)
@@ -138,28 +181,77 @@ def _jepsen(lines: List[str], path: Any) -> History:
         call, f0, arg = pending.pop(proc)
         if f0 != f:
             raise HistoryFormatError(path, no, "completion :%s does not match the invoked :%s" % (f, f0))
-        inp: Dict[str, Any] = {"f": f}
-        if f == "write":
-            inp["value"] = arg
-        elif f == "cas":
-            inp["from"], inp["to"] = arg
+        inp, src = _cas_input(f, arg), {"line": call, "ret_line": no, "process": proc}
         if typ == "info":
-            ops.append(Operation(proc, inp, None, call, None))
+            ops.append(Operation(proc, inp, None, call, None, src))
         elif f == "read":
             if typ == "fail":
                 continue  # a failed read has no effect and observed nothing
-            ops.append(Operation(proc, inp, _jepsen_value(tok, f, path, no), call, no))
+            ops.append(Operation(proc, inp, _jepsen_value(tok, f, path, no), call, no, src))
         elif f == "cas":
-            ops.append(Operation(proc, inp, typ == "ok", call, no))
-        else:  # write
-            if typ == "fail":
-                continue  # definitely not applied
-            ops.append(Operation(proc, inp, None, call, no))
+            ops.append(Operation(proc, inp, typ == "ok", call, no, src))
+        elif typ != "fail":  # a failed write was definitely not applied
+            ops.append(Operation(proc, inp, None, call, no, src))
     for proc, (call, f, arg) in pending.items():
-        inp = {"f": f}
-        if f == "write":
-            inp["value"] = arg
-        elif f == "cas":
-            inp["from"], inp["to"] = arg
-        ops.append(Operation(proc, inp, None, call, None))
-    return History(ops, Path(path).name, "cas-register")
+        ops.append(Operation(proc, _cas_input(f, arg), None, call, None,
+                             {"line": call, "ret_line": None, "process": proc}))
+    return History(ops, "", "cas-register")
+
+
+# ---- the registry ------------------------------------------------------------------------------
+
+FORMAT_REGISTRY: Dict[str, Format] = {f.name: f for f in (
+    Format("jsonl", "pybskip's JSON Lines: one operation per line (checkers/README.md)", None,
+           _sniff_jsonl, _read_jsonl),
+    Format("porcupine-kv", "Porcupine's key-value logs: one EDN map per line with :key", "kv",
+           _sniff_porcupine, _read_porcupine),
+    Format("jepsen", "Jepsen etcd logs: `INFO jepsen.util - <process> :<type> :<f> <value>` lines",
+           "cas-register", _sniff_jepsen_log, _read_jepsen_log),
+    Format("jepsen-edn", "Jepsen's history.edn (a vector of op maps, or one per line), Knossos' "
+           "semantics", "cas-register", looks_like_edn_ops, read_jepsen_edn),
+)}
+"""Every format, in detection order (the first whose sniff accepts the first line wins)."""
+FORMATS: Tuple[str, ...] = ("auto",) + tuple(FORMAT_REGISTRY)
+
+
+def detect_format(text: str) -> Optional[str]:
+    """The name of the format `text` looks like (first meaningful line), or None."""
+    line = _first_line(text)
+    if line is None:
+        return None
+    for fmt in FORMAT_REGISTRY.values():
+        if fmt.sniff(line):
+            return fmt.name
+    return None
+
+
+def read_history(path: Union[str, Path], format: str = "auto", model: Union[Model, str, None] = None,
+                 init: Any = None) -> History:
+    """Reads `path` in `format` (or detects it) for `model` (default: the format's). History.format
+    names the format used. Raises HistoryFormatError on any problem (file, line, what was expected)."""
+    if format not in FORMATS:
+        raise HistoryFormatError(path, None, "unknown format %r (one of %s)" % (format, ", ".join(FORMATS)))
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HistoryFormatError(path, None, "cannot read: %s" % exc) from None
+    name = detect_format(text) if format == "auto" else format
+    if name is None:
+        raise HistoryFormatError(path, None, "cannot tell the format (empty, or none of %s); pass --format"
+                                 % ", ".join(FORMAT_REGISTRY))
+    fmt = FORMAT_REGISTRY[name]
+    try:
+        m = get_model(model if model is not None else fmt.default_model or "sortedmap", init)
+    except ValueError as exc:
+        raise HistoryFormatError(path, None, str(exc)) from None
+    try:
+        h = fmt.read(text, path, m)
+    except ModelInputError as exc:
+        raise HistoryFormatError(path, None, str(exc)) from None
+    h.name = h.name or Path(path).name
+    h.format = name
+    if model is not None and not isinstance(model, str):
+        h.model = None
+    elif model is not None:
+        h.model = model
+    return h

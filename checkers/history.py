@@ -45,17 +45,34 @@ class HistoryFormatError(ValueError):
 
 @dataclass(frozen=True)
 class Operation:
-    """One operation of a history (see the module doc). `ret` None means pending."""
+    """One operation of a history (see the module doc). `ret` None means pending.
+
+    `source` says where the operation came from, when a file reader made it: "line" (the file
+    line of its call), "ret_line" (of its return, when it has one), and what the format carries
+    besides (Jepsen's "index" and "time" of the invoke, "ret_index" and "ret_time" of the
+    completion, "process"). It takes no part in equality.
+    """
 
     client: Any
     input: Mapping[str, Any]
     output: Any = None
     call: Number = 0
     ret: Optional[Number] = None
+    source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def pending(self) -> bool:
         return self.ret is None
+
+    @property
+    def call_line(self) -> Optional[int]:
+        """The file line of the call, when read from a file."""
+        return self.source.get("line")
+
+    @property
+    def ret_line(self) -> Optional[int]:
+        """The file line of the return (None for a pending operation or no file)."""
+        return self.source.get("ret_line")
 
     @property
     def f(self) -> str:
@@ -63,17 +80,18 @@ class Operation:
 
     def to_json(self) -> Dict[str, Any]:
         d: Dict[str, Any] = {"client": self.client, "call": self.call, "return": self.ret,
-                             "input": dict(self.input)}
+                             "input": _jsonable(dict(self.input))}
         if not self.pending:
             d["output"] = _jsonable(self.output)
         return d
 
 
 def _jsonable(x: Any) -> Any:
-    if isinstance(x, tuple):
+    """`x` with tuples as lists and dict values converted (what json.dumps can write)."""
+    if isinstance(x, (tuple, list)):
         return [_jsonable(v) for v in x]
-    if isinstance(x, list):
-        return [_jsonable(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
     return x
 
 
@@ -84,6 +102,7 @@ class History:
     operations: List[Operation] = field(default_factory=list)
     name: str = ""
     model: Optional[str] = None
+    format: Optional[str] = None  # the format a reader found it in (History.load sets it)
 
     def __len__(self) -> int:
         return len(self.operations)
@@ -102,7 +121,7 @@ class History:
         return list(seen)
 
     def subset(self, ops: Iterable[Operation], name: Optional[str] = None) -> "History":
-        return History(list(ops), name if name is not None else self.name, self.model)
+        return History(list(ops), name if name is not None else self.name, self.model, self.format)
 
     # ---- JSON Lines ------------------------------------------------------------------------
 
@@ -121,11 +140,13 @@ class History:
         return path
 
     @classmethod
-    def load(cls, path: Union[str, Path], format: str = "auto") -> "History":
-        """Reads a history in any supported format (jsonl, porcupine-kv, jepsen). O(n)."""
+    def load(cls, path: Union[str, Path], format: str = "auto", model: Any = None, init: Any = None) -> "History":
+        """Reads a history in any registered format (formats.FORMAT_REGISTRY: jsonl, porcupine-kv,
+        jepsen, jepsen-edn; "auto" detects it, History.format says which), for `model` (a Model
+        or a name; default the format's) with initial value `init`. O(n)."""
         from .formats import read_history
 
-        return read_history(path, format)
+        return read_history(path, format, model, init)
 
     @classmethod
     def from_jsonl_lines(cls, lines: Sequence[str], path: Union[str, Path, None] = None) -> "History":
@@ -178,4 +199,4 @@ def _parse_op(obj: Dict[str, Any], path: Union[str, Path, None], no: int) -> Ope
     out = obj.get("output")
     if isinstance(out, list):
         out = tuple(tuple(x) if isinstance(x, list) else x for x in out)
-    return Operation(client, inp, out, call, ret)
+    return Operation(client, inp, out, call, ret, {"line": no, "ret_line": no if ret is not None else None})

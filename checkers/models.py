@@ -79,14 +79,28 @@ class Model:
     def describe_state(self, state: Any) -> str:
         return repr(state)
 
-    def justified(self, operations: Sequence[Operation]) -> bool:
-        """Is every value the operations observe produced by one of them (or initial)?
+    def read_only(self, op: Operation) -> bool:
+        """Does `op` leave every state unchanged? A pending read-only operation constrains
+        nothing and is left out of the search; a read-only operation never justifies another.
+        Default False (every operation may change the state: always sound)."""
+        return False
 
-        The counterexample minimiser only keeps sub-histories for which this holds, so it cannot
-        "explain" a failure by deleting the write a read observed (a lone read of a value nobody
-        wrote is non-linearizable, but says nothing). Default: True (plain 1-minimality).
-        """
-        return True
+    def justifies(self, writer: Operation, observer: Operation) -> bool:
+        """May `writer`'s effect be part of what the completed `observer` saw, were `writer`
+        linearized before it? The counterexample minimiser never deletes an operation that
+        justifies a kept observer it may precede in real time (writer.call < observer.ret), so
+        a counterexample cannot blame a read on a write it deleted (checkers/README.md,
+        "Counterexamples"). Must be True whenever the state `observer` needs can depend on
+        `writer`; a model may be precise (a read of v depends only on writes of v) or
+        conservative. Default: every operation that is not read_only (sound for any model)."""
+        return not self.read_only(writer)
+
+    def from_jepsen(self, f: str, value: Any, completion: Any) -> Tuple[Dict[str, Any], Any]:
+        """A Jepsen operation (`:f` name, the invoke's `:value`, the `:ok` completion's
+        `:value`) as this model's (input, output). An output of UNKNOWN means the completion
+        constrains nothing (e.g. Knossos' reads of nil): the operation is kept as pending.
+        Default: input {"f": f, "value": value}, output the completion's value."""
+        return {"f": f, "value": value}, completion
 
     def encode(self, ops: Sequence[Operation], enc: Encoded, t: Callable[[Any], int]) -> None:
         """Built-in models (`builtin` set) only: appends the C engine's encoding of `ops` to `enc`,
@@ -112,13 +126,16 @@ def _int64(op: Operation, name: str, value: Any = None) -> int:
 
 
 class Register(Model):
-    """A read/write register starting as None."""
+    """A read/write register starting as `init` (default None)."""
 
     name, builtin = "register", 0
     FUNCS: Tuple[str, ...] = ("read", "write")
 
+    def __init__(self, init: Any = None) -> None:
+        self.initial = init
+
     def init(self) -> Any:
-        return None
+        return self.initial
 
     def step(self, state: Any, input: Mapping[str, Any], output: Any) -> Tuple[bool, Any]:
         f = input["f"]
@@ -128,12 +145,56 @@ class Register(Model):
             return True, input["value"]
         raise ModelInputError("%s model: unknown function %r" % (self.name, f))
 
+    def read_only(self, op: Operation) -> bool:
+        return op.f == "read"
+
+    def _written(self, op: Operation) -> Tuple[bool, Any]:
+        """(True, v) when `op` may set the register to v; (False, None) when it cannot."""
+        if op.f == "write":
+            return True, _hashable(op.input.get("value"))
+        if op.f == "cas" and (op.pending or op.output):
+            return True, _hashable(op.input.get("to"))
+        return False, None
+
+    def justifies(self, writer: Operation, observer: Operation) -> bool:
+        """A read of v (or a cas that swapped from v) depends on the writes of v; a cas that
+        failed from v depends on the writes of anything else: the last write before an observer
+        in any linearization is one of these, so keeping them all keeps its state."""
+        if observer.pending:
+            return False
+        writes, v = self._written(writer)
+        if not writes:
+            return False
+        if observer.f == "read":
+            return bool(v == _hashable(observer.output))
+        if observer.f == "cas":
+            same = bool(v == _hashable(observer.input.get("from")))
+            return same if observer.output else not same
+        return False
+
+    def from_jepsen(self, f: str, value: Any, completion: Any) -> Tuple[Dict[str, Any], Any]:
+        """Knossos' register: :read (completion :value nil constrains nothing: Knossos accepts
+        it in every state), :write v, and for cas-register :cas [from to] (:ok = swapped)."""
+        if f == "read":
+            return {"f": "read"}, UNKNOWN if completion is None else completion
+        if f == "write":
+            return {"f": "write", "value": value}, None
+        if f == "cas" and "cas" in self.FUNCS:
+            if not isinstance(value, (list, tuple)) or len(value) != 2:
+                raise ModelInputError("%s: :cas takes [from to], got %r" % (self.name, value))
+            return {"f": "cas", "from": value[0], "to": value[1]}, True
+        raise ModelInputError("%s model: unknown function :%s (%s)" % (self.name, f, ", ".join(
+            ":" + x for x in self.FUNCS)))
+
     def encode(self, ops: Sequence[Operation], enc: Encoded, t: Callable[[Any], int]) -> None:
-        """Appends the lc.h encoding of `ops` to `enc`: values become ids, None is 0. O(n)."""
+        """Appends the lc.h encoding of `ops` to `enc`: values become ids, the initial value is
+        0 (the engine's initial state). O(n)."""
+        initial = _hashable(self.initial)
         ids: Dict[Any, int] = {}
 
         def vid(v: Any) -> int:
-            return 0 if v is None else ids.setdefault(_hashable(v), len(ids) + 1)
+            h = _hashable(v)
+            return 0 if h == initial else ids.setdefault(h, len(ids) + 1)
 
         w = enc.ops
         for op in ops:
@@ -153,27 +214,6 @@ class Register(Model):
             w.extend((0, t(op.call), 0 if pending else t(op.ret), kind, C.PENDING if pending else 0,
                       a, b, 0, out, 0))
         enc.n += len(ops)
-
-    def justified(self, operations: Sequence[Operation]) -> bool:
-        return _register_justified(operations)
-
-
-def _register_justified(ops: Sequence[Operation]) -> bool:
-    written = {None}
-    for op in ops:
-        f = op.f
-        if f == "write":
-            written.add(_hashable(op.input.get("value")))
-        elif f == "cas" and (op.pending or op.output):  # only a cas that (may have) swapped
-            written.add(_hashable(op.input.get("to")))
-    for op in ops:
-        if op.pending:
-            continue
-        if op.f == "read" and _hashable(op.output) not in written:
-            return False
-        if op.f == "cas" and op.output and _hashable(op.input.get("from")) not in written:
-            return False
-    return True
 
 
 class CasRegister(Register):
@@ -227,34 +267,23 @@ class KV(Model):
     def describe_state(self, state: KVState) -> str:
         return "{%s}" % ", ".join("%r: %r" % kv for kv in state)
 
-    def justified(self, operations: Sequence[Operation]) -> bool:
-        """Every text a get observes can be spelled as (a put value or "") followed by append
-        values of the same key in `operations`. O(total text x values)."""
-        puts: Dict[Any, Set[str]] = defaultdict(set)
-        appends: Dict[Any, Set[str]] = defaultdict(set)
-        for op in operations:
-            k = _hashable(op.input.get("key"))
-            if op.f == "put":
-                puts[k].add(_text(op.input.get("value")))
-            elif op.f == "append":
-                appends[k].add(_text(op.input.get("value")))
-        for op in operations:
-            if op.f != "get" or op.pending:
-                continue
-            k, text = _hashable(op.input.get("key")), _text(op.output)
-            reach = [False] * (len(text) + 1)
-            reach[0] = True
-            for p in puts[k]:
-                if p and text.startswith(p):
-                    reach[len(p)] = True
-            for i in range(len(text)):
-                if reach[i]:
-                    for a in appends[k]:
-                        if a and text.startswith(a, i):
-                            reach[i + len(a)] = True
-            if not reach[len(text)]:
-                return False
-        return True
+    def read_only(self, op: Operation) -> bool:
+        return op.f == "get"
+
+    def justifies(self, writer: Operation, observer: Operation) -> bool:
+        """A get of text s on key k depends on the puts of k whose value starts s (one of them,
+        or a delete, is the last before it), every delete of k, and the appends of k whose value
+        occurs in s (all appends after that last put are among them)."""
+        if observer.pending or observer.f != "get" or writer.f == "get":
+            return False
+        if _hashable(writer.input.get("key")) != _hashable(observer.input.get("key")):
+            return False
+        seen = _text(observer.output)
+        if writer.f == "put":
+            return seen.startswith(_text(writer.input.get("value")))
+        if writer.f == "append":
+            return _text(writer.input.get("value")) in seen
+        return True  # delete, or a function this model rejects when encoding
 
     def encode(self, ops: Sequence[Operation], enc: Encoded, t: Callable[[Any], int]) -> None:
         """Appends the lc.h encoding: keys become ids; a value is the atom of its text ("" -> 0,
@@ -323,18 +352,23 @@ class SortedMap(Model):
     def describe_state(self, state: SortedMapState) -> str:
         return "{%s}" % ", ".join("%d: %d" % kv for kv in state)
 
-    def justified(self, operations: Sequence[Operation]) -> bool:
-        """Every (key, value) observed (get/put/delete outputs, scan pairs) was put. O(n + scans)."""
-        put = {(op.input.get("key"), op.input.get("value")) for op in operations if op.f == "put"}
-        for op in operations:
-            if op.pending:
-                continue
-            if op.f == "scan":
-                if any(tuple(p) not in put for p in op.output or ()):
-                    return False
-            elif op.output is not None and (op.input.get("key"), op.output) not in put:
-                return False
-        return True
+    def read_only(self, op: Operation) -> bool:
+        return op.f in ("get", "scan")
+
+    def justifies(self, writer: Operation, observer: Operation) -> bool:
+        """get/put/delete of key k observing v depend on the puts of (k, v) (or, for v None, the
+        deletes of k); a scan depends on every put and delete of a key in its range."""
+        if observer.pending or writer.f not in ("put", "delete"):
+            return False
+        k = writer.input.get("key")
+        if observer.f == "scan":
+            lo, hi = observer.input.get("lo"), observer.input.get("hi")
+            return isinstance(k, int) and isinstance(lo, int) and isinstance(hi, int) and lo <= k < hi
+        if k != observer.input.get("key"):
+            return False
+        if writer.f == "put":
+            return bool(writer.input.get("value") == observer.output)
+        return observer.output is None
 
     def encode(self, ops: Sequence[Operation], enc: Encoded, t: Callable[[Any], int]) -> None:
         """Appends the lc.h encoding: keys and values as they are (int64), None as a flag, scan
@@ -423,14 +457,37 @@ def _hashable(v: Any) -> Any:
     return v
 
 
-BUILTIN = {m.name: m for m in (Register(), CasRegister(), KV(), SortedMap())}
+BUILTIN: Dict[str, Model] = {m.name: m for m in (Register(), CasRegister(), KV(), SortedMap())}
+"""The models that run inside the C engine, by name."""
+
+# The pure-Python models import Model from here, so they join the registry after it exists.
+from .models_jepsen import Independent, MultiRegister, Mutex  # noqa: E402
+
+MODELS: Dict[str, Callable[..., Model]] = {
+    "register": Register, "cas-register": CasRegister, "kv": KV, "sortedmap": SortedMap,
+    "mutex": Mutex, "multi-register": MultiRegister}
+"""Every model by name: the one registry the CLI, the docs and the readers take names from.
+`independent:<name>` wraps any of them (Jepsen's independent keys)."""
+MODEL_NAMES: Tuple[str, ...] = tuple(MODELS) + tuple("independent:" + n for n in MODELS)
 
 
-def get_model(model: Union[Model, str]) -> Model:
-    """A Model instance from a Model or the name of a built-in one."""
+def get_model(model: Union[Model, str], init: Any = None) -> Model:
+    """A Model from a Model (returned as is) or a registry name; `init` is the initial value of
+    register-like models (None: each model's default, e.g. nil for cas-register as in Knossos).
+
+    >>> get_model("independent:cas-register").name
+    'independent:cas-register'
+    """
     if isinstance(model, Model):
         return model
-    try:
+    if isinstance(model, str) and model.startswith("independent:"):
+        return Independent(get_model(model[len("independent:"):], init))
+    factory = MODELS.get(model) if isinstance(model, str) else None
+    if factory is None:
+        raise ValueError("unknown model %r (one of %s)" % (model, ", ".join(MODEL_NAMES)))
+    if init is None and model in BUILTIN:
         return BUILTIN[model]
-    except KeyError:
-        raise ValueError("unknown model %r (built-in: %s)" % (model, ", ".join(BUILTIN))) from None
+    try:
+        return factory(init=init) if init is not None else factory()
+    except TypeError:
+        raise ValueError("model %r takes no initial value" % model) from None

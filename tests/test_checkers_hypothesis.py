@@ -7,8 +7,8 @@ neighbours overlap), some operations become pending (their effect happened; the 
 it). Such a history is linearizable by construction (order by p), so the checker must say "ok".
 Mutated: one output (or scan pair) is changed. The verdict is then compared with an independent
 brute-force oracle (every real-time-respecting order, small histories only) that uses a spec
-written here, not the checker's models; for "illegal" the counterexample must be non-linearizable
-and minimal. Why a bug could not hide: the C engine, the Python callback path and the oracle
+written here, not the checker's models; for "illegal" the counterexample must be non-linearizable,
+keep every operation that may justify what its operations observed, and be minimal. Why a bug could not hide: the C engine, the Python callback path and the oracle
 must agree on every example; a search that skipped candidates, a memo that merged unequal states
 or a model that misread an output disagrees on some small history, which Hypothesis then shrinks.
 """
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from pybskip.checkers import Operation, check
 from pybskip.checkers.models import SortedMap
-from oracle import brute_force
+from oracle import brute_force, justifiers_kept, removal_breaks_closure
 
 KEYS = 4
 
@@ -128,7 +128,8 @@ def test_mutated_history_matches_brute_force(seed, n, clients, pending):
         cx = list(r.counterexample)
         assert not brute_force(cx, (), spec_step), "the counterexample must fail"
         model = SortedMap()
+        assert justifiers_kept(cx, ops, model), "the counterexample dropped a justifying write"
         for i in range(len(cx)):
             rest = cx[:i] + cx[i + 1:]
-            assert brute_force(rest, (), spec_step) or not model.justified(rest), \
+            assert brute_force(rest, (), spec_step) or removal_breaks_closure(cx[i], rest, model), \
                 "removing op %d keeps it failing: not minimal" % i
