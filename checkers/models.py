@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _cengine as C
 from ._cengine import Encoded

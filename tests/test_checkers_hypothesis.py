@@ -8,7 +8,8 @@ it). Such a history is linearizable by construction (order by p), so the checker
 Mutated: one output (or scan pair) is changed. The verdict is then compared with an independent
 brute-force oracle (every real-time-respecting order, small histories only) that uses a spec
 written here, not the checker's models; for "illegal" the counterexample must be non-linearizable,
-keep every operation that may justify what its operations observed, and be minimal. Why a bug could not hide: the C engine, the Python callback path and the oracle
+keep every operation that may justify what its operations observed, and be minimal.
+Why a bug could not hide: the C engine, the Python callback path and the oracle
 must agree on every example; a search that skipped candidates, a memo that merged unequal states
 or a model that misread an output disagrees on some small history, which Hypothesis then shrinks.
 """
