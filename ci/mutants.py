@@ -6,7 +6,8 @@ the copy is attacked within a time budget (default 60 s per mutant):
   1. the concurrent history hunt (pybskip.testing.hunt: random programs on pthreads with schedule
      noise, every history checked for linearizability, the structure validated after every run)
      against an instrumented cffi build of the patched sources, in a child process (so a crash
-     cannot take this script down);
+     cannot take this script down); the build is pybskip/_cffi_build.py's, with the flags that
+     its read_flags() reads from the copy's core_c/flags.mk (the ones core_c's Makefiles use);
   2. if that did not catch it, the C test suite of the patched copy under ThreadSanitizer and then
      AddressSanitizer+UBSan (a sanitizer report, a failed check or a validate failure catches it).
 Prints one line per mutant — caught or not, by what, how fast — and a last line
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "tests" / "mutants"
@@ -34,7 +36,7 @@ from pathlib import Path
 tmp, budget, seed = Path(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 sys.path.insert(0, str(tmp / "pybskip"))
 import _cffi_build
-ffi = _cffi_build._ffi("_mutant_cffi", ["-DBSKIP_TRACE", "-DBSKIP_NOISE"])
+ffi = _cffi_build._ffi("_mutant_cffi", _cffi_build.INSTRUMENT)  # core_c/flags.mk's, as pip builds it
 lib_path = ffi.compile(tmpdir=str(tmp / "build"))
 spec = importlib.util.spec_from_file_location("_mutant_cffi", lib_path)
 mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
@@ -56,7 +58,7 @@ def apply(patch: Path, tmp: Path) -> None:
     subprocess.run(["patch", "-s", "-p1", "-i", str(patch)], cwd=tmp, check=True)
 
 
-def hunt_phase(tmp: Path, budget: float, seed: int) -> dict:
+def hunt_phase(tmp: Path, budget: float, seed: int) -> dict[str, Any]:
     try:
         proc = subprocess.run([sys.executable, "-c", HUNT_CHILD, str(tmp), str(budget), str(seed)],
                               capture_output=True, text=True, timeout=budget + 120, cwd=tmp)
@@ -66,7 +68,8 @@ def hunt_phase(tmp: Path, budget: float, seed: int) -> dict:
         why = "signal %d" % -proc.returncode if proc.returncode < 0 else "exit %d" % proc.returncode
         return {"caught": False, "crashed": why, "kind": None, "histories": 0,
                 "stderr": proc.stderr[-2000:]}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
 
 
 SANITIZER_MARKS = ("ThreadSanitizer", "AddressSanitizer", "runtime error", "CHECK failed",

@@ -1,14 +1,21 @@
 """_cffi_build.py — cffi API-mode build of the core_c library into two extension modules.
 
 `pybskip._bskip_cffi` is the release build (what SkipMap uses). `pybskip._bskip_instrumented_cffi`
-is the same sources compiled with -DBSKIP_TRACE -DBSKIP_NOISE -DBSKIP_FAILALLOC: lock tracing,
-schedule noise and allocation-failure injection for
-the verification suite (`pybskip verify`, the concurrent tests). Both declare the same C API.
+is the same sources compiled with BSKIP_INSTRUMENT (-DBSKIP_TRACE -DBSKIP_NOISE -DBSKIP_FAILALLOC):
+lock tracing, schedule noise and allocation-failure injection for the verification suite
+(`pybskip verify`, the concurrent tests). Both declare the same C API.
 cffi releases the GIL around every call into these modules, so C work runs in parallel.
 Invariant: the cdef below mirrors core_c/include/*.h; a mismatch fails the build (API mode
 compiles the declarations against the real headers).
+Compile flags come from core_c/flags.mk (read_flags below), the file core_c's Makefiles include:
+one description of the flags for make, this build and ci/mutants.py (which builds mutated cores
+through _ffi and BSKIP_INSTRUMENT here). The build runs from the source tree (setup.py, mutants.py);
+the installed copy of this module is not meant to be imported.
 """
+import hashlib
 import os
+import re
+from typing import Dict, List
 
 from cffi import FFI
 
@@ -18,6 +25,52 @@ CORE = os.path.normpath(os.path.join(HERE, "..", "core_c"))
 # modules then never share object files (their defines differ), and the compiler can inline
 # across the core's files.
 SOURCES = sorted(f for f in os.listdir(os.path.join(CORE, "src")) if f.endswith(".c"))
+FLAGS_FILE = os.path.join(CORE, "flags.mk")
+
+_ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*) *:= *(.*)")
+_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def _expand(value: str, values: Dict[str, str], where: str) -> str:
+    """value with every $(NAME) replaced by the value of an earlier NAME (make's `:=` semantics)."""
+    def one(ref: "re.Match[str]") -> str:
+        if ref.group(1) not in values:
+            raise ValueError("%s: $(%s) is not defined above" % (where, ref.group(1)))
+        return values[ref.group(1)]
+
+    out = _REF.sub(one, value)
+    if "$" in out:
+        raise ValueError("%s: only $(NAME) references are understood: %r" % (where, value))
+    return out
+
+
+def read_flags(path: str = FLAGS_FILE) -> Dict[str, List[str]]:
+    """The variables of core_c/flags.mk, each value split into words.
+
+    The file holds comments, blank lines and `NAME := value` lines whose value may use $(NAME) of an
+    earlier line (make's simple expansion). Anything else raises ValueError naming the line, so
+    that make and this parser can never read the file differently.
+    """
+    values: Dict[str, str] = {}
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            text = line.rstrip("\n")
+            if not text.strip() or text.startswith("#"):
+                continue
+            where = "%s:%d" % (path, lineno)
+            m = _ASSIGN.fullmatch(text)
+            if m is None or "#" in m.group(2):
+                raise ValueError("%s: not a `NAME := value` line (comments go on their own line): %r"
+                                 % (where, text))
+            values[m.group(1)] = _expand(m.group(2), values, where)
+    return {name: value.split() for name, value in values.items()}
+
+
+FLAGS = read_flags()
+# flags.mk's BSKIP_WERROR is left out: a newer compiler's new warning must not break `pip install`
+BASE_ARGS = FLAGS["BSKIP_CSTD"] + FLAGS["BSKIP_PTHREAD"] + FLAGS["BSKIP_OPT"] + FLAGS["BSKIP_WARN"]
+LINK_ARGS = FLAGS["BSKIP_PTHREAD"]
+INSTRUMENT = FLAGS["BSKIP_INSTRUMENT"]
 
 CDEF = """
 typedef struct bskip bskip;
@@ -93,22 +146,36 @@ static pyb_entry pyb_ceiling(bskip *m, int64_t key) {
     pyb_entry e = {0, 0, 0}; e.rc = bskip_ceiling(m, key, &e.key, &e.value); return e; }
 """
 
-BASE_ARGS = ["-std=c11", "-D_GNU_SOURCE", "-pthread", "-O2", "-Wall", "-Wextra"]
+
+def _fingerprint() -> str:
+    """A hash of the core's sources, headers and flags.
+
+    The generated C file only #includes the core's sources, and setuptools recompiles it only when
+    that file is newer than its object, so an in-tree rebuild (pip install . reuses ./build/) would
+    otherwise keep a stale object after a change of the core. The hash goes into the generated
+    file: any change of the core changes the file, and the module is rebuilt.
+    """
+    h = hashlib.sha256()
+    names = [os.path.join(d, name) for d in ("src", "include") for name in sorted(os.listdir(os.path.join(CORE, d)))]
+    for name in names + ["flags.mk"]:
+        with open(os.path.join(CORE, name), "rb") as f:
+            h.update(name.encode() + b"\0" + f.read() + b"\0")
+    return h.hexdigest()[:24]
 
 
-def _ffi(module: str, defines: list) -> FFI:
+def _ffi(module: str, defines: List[str]) -> FFI:
     ffi = FFI()
     ffi.cdef(CDEF)
-    unity = "".join('#include "%s"\n' % name for name in SOURCES)
+    unity = "/* core_c %s, flags %s */\n" % (_fingerprint(), " ".join(BASE_ARGS + defines))
+    unity += "".join('#include "%s"\n' % name for name in SOURCES)
     ffi.set_source(module, unity + SHIMS,
                    include_dirs=[os.path.join(CORE, "include"), os.path.join(CORE, "src")],
-                   extra_compile_args=BASE_ARGS + defines, extra_link_args=["-pthread"])
+                   extra_compile_args=BASE_ARGS + defines, extra_link_args=LINK_ARGS)
     return ffi
 
 
 ffi_release = _ffi("pybskip._bskip_cffi", [])
-ffi_instrumented = _ffi("pybskip._bskip_instrumented_cffi",
-                        ["-DBSKIP_TRACE", "-DBSKIP_NOISE", "-DBSKIP_FAILALLOC"])
+ffi_instrumented = _ffi("pybskip._bskip_instrumented_cffi", INSTRUMENT)
 
 if __name__ == "__main__":
     ffi_release.compile(verbose=True)

@@ -7,13 +7,28 @@
  * (builds with -DBSKIP_FAILALLOC). Keys are small (dense collisions), extreme (INT64_MIN/MAX and
  * neighbours) or raw 64-bit.
  *
- * Oracle: after every operation its status and every output (values, found keys, scan contents,
- * counts) equal those of refmodel.h, and bskip_len equals the model's size; every VALIDATE_EVERY
- * operations, after every failed allocation and at the end, bskip_validate must pass and a full
- * closed scan must equal the model. An operation that returns BSKIP_ENOMEM must leave the map
- * equal to the model before it (put_many: exactly its first *applied pairs done). Any difference
- * aborts with the operation's index and both answers, which libFuzzer records as a crash.
- * AddressSanitizer/UBSan (and LeakSanitizer at exit of each input) watch the memory.
+ * Oracle, cheap part, after EVERY operation: its status and every output (values, found keys,
+ * scan contents, counts, *applied) equal those of refmodel.h, and bskip_len equals the model's
+ * size. BSKIP_ENOMEM is accepted only from an operation that ran under the failing allocator and
+ * whose injected failure really fired; anywhere else it is a finding. An operation that returns
+ * BSKIP_ENOMEM must leave the map equal to the model before it (put_many: exactly its first
+ * *applied pairs done, in the order bskip.h documents).
+ * Oracle, full part (check_all: bskip_validate, then a closed scan of the whole map equal to the
+ * model), O(map size): every K = VALIDATE_EVERY (64) operations, at the end of every input, right
+ * after an operation whose injected allocation failure fired, and at an explicit OP_VALIDATE
+ * (skipped when no operation ran since the last full check: the map is the same).
+ * Any difference aborts with the operation's index and both answers, which libFuzzer records as
+ * a crash. AddressSanitizer/UBSan (and LeakSanitizer at exit of each input) watch the memory.
+ *
+ * Cost per input (issue 13; figures in fuzz/README.md). Until then the full check ran every 16
+ * operations, after every operation under the failing allocator (fired or not) and at every
+ * OP_VALIDATE, and took about half of the time: K = 64 with the rules above keeps an O(n) check
+ * at most once per 64 cheap ones on the common path. The inputs' work is bounded: at most
+ * MAX_OPS operations and MAX_WORK keys touched (one per single-key call, the length of a run or
+ * batch, the pairs a scan returns); the input ends at the operation that reaches the bound, so
+ * the map holds fewer than MAX_WORK + MAX_BATCH keys and no input runs for long (every seed
+ * is under the bound). The target's state, the model's arrays and the full-scan buffers are
+ * reused from input to input (no allocation per check or per input besides the map's own).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,10 +40,14 @@
 #include "input.h"
 #include "refmodel.h"
 
-#define VALIDATE_EVERY 16
+#define VALIDATE_EVERY 64  /* K: a full check (validate + whole-map scan) at least every K ops */
 #define MAX_OPS 4096
+#ifndef MAX_WORK
+#define MAX_WORK 16384     /* keys touched per input (see the header); the corpus needs <= 9,965 */
+#endif
 #define MAX_BATCH 256
 #define MAX_SCAN 600
+#define MAX_KEYS (MAX_WORK + MAX_BATCH) /* bound on the map's size */
 
 enum {
     OP_PUT, OP_GET, OP_DELETE, OP_PUT_IF_ABSENT, OP_SCAN, OP_SCAN_CLOSED, OP_FLOOR, OP_CEILING,
@@ -38,10 +57,18 @@ enum {
 
 typedef struct state {
     bskip *m;
-    refmap ref;
+    refmap ref;          /* capacity kept from input to input (ref_clear) */
     size_t opno;
+    size_t since_check;  /* operations since the last check_all */
+    size_t work;         /* work units so far (MAX_WORK) */
+    unsigned write_cost; /* work units of a key written or deleted: its expected height */
+    bool failing;        /* the current operation runs under the failing allocator */
+    int enomem;          /* BSKIP_ENOMEM results of the current operation */
     int64_t scan_keys[MAX_SCAN + 1], scan_vals[MAX_SCAN + 1];
+    int64_t all_keys[MAX_KEYS + 1], all_vals[MAX_KEYS + 1]; /* check_all's full scan */
 } state;
+
+static state the_state; /* one input at a time; static: no 260 KB calloc per input */
 
 static void die(const state *s, const char *what, int64_t a, int64_t b, int64_t got, int64_t want) {
     fprintf(stderr, "fuzz_api: op %zu %s(%" PRId64 ", %" PRId64 "): got %" PRId64
@@ -54,26 +81,41 @@ static void expect(const state *s, const char *what, int64_t a, int64_t b, int64
     if (got != want) die(s, what, a, b, got, want);
 }
 
-/* The map's whole content equals the model, and every invariant holds. */
+/* The map's whole content equals the model: a closed scan of everything, asking for one pair more
+ * than the model has, so that an invented key shows as a count mismatch. O(keys). */
+static void check_content(state *s) {
+    expect(s, "len", 0, 0, (int64_t)bskip_len(s->m), (int64_t)s->ref.n);
+    if (s->ref.n > MAX_KEYS) die(s, "model larger than MAX_KEYS", 0, 0, (int64_t)s->ref.n, MAX_KEYS);
+    size_t cap = s->ref.n + 1;
+    int64_t n = bskip_scan_closed(s->m, INT64_MIN, INT64_MAX, s->all_keys, s->all_vals, cap);
+    expect(s, "full scan count", 0, 0, n, (int64_t)s->ref.n);
+    if (s->ref.n > 0 && (memcmp(s->all_keys, s->ref.keys, s->ref.n * sizeof(int64_t)) != 0 ||
+                         memcmp(s->all_vals, s->ref.vals, s->ref.n * sizeof(int64_t)) != 0)) {
+        for (size_t i = 0; i < s->ref.n; i++) { /* name the first difference */
+            expect(s, "full scan key", (int64_t)i, 0, s->all_keys[i], s->ref.keys[i]);
+            expect(s, "full scan value", s->all_keys[i], 0, s->all_vals[i], s->ref.vals[i]);
+        }
+    }
+}
+
+/* Every structural invariant holds (O(nodes + entries on all levels)) and the content equals the
+ * model. */
 static void check_all(state *s) {
     char msg[256];
+    s->since_check = 0;
     int rc = bskip_validate(s->m, msg, sizeof msg);
     if (rc != BSKIP_OK) {
         fprintf(stderr, "fuzz_api: op %zu: validate: %s\n", s->opno, msg);
         abort();
     }
-    expect(s, "len", 0, 0, (int64_t)bskip_len(s->m), (int64_t)s->ref.n);
-    size_t cap = s->ref.n + 1;
-    int64_t *k = malloc(cap * sizeof *k), *v = malloc(cap * sizeof *v);
-    if (k == NULL || v == NULL) abort();
-    int64_t n = bskip_scan_closed(s->m, INT64_MIN, INT64_MAX, k, v, cap);
-    expect(s, "full scan count", 0, 0, n, (int64_t)s->ref.n);
-    for (size_t i = 0; i < s->ref.n; i++) {
-        expect(s, "full scan key", (int64_t)i, 0, k[i], s->ref.keys[i]);
-        expect(s, "full scan value", k[i], 0, v[i], s->ref.vals[i]);
-    }
-    free(k);
-    free(v);
+    check_content(s);
+}
+
+/* A call returned BSKIP_ENOMEM: legitimate only under the failing allocator (run_op_failing then
+ * checks that the injected failure fired); the caller leaves the model as it was. */
+static void saw_enomem(state *s, const char *what, int64_t a, int64_t b) {
+    if (!s->failing) die(s, what, a, b, BSKIP_ENOMEM, 0); /* "expected" 0: no ENOMEM at all */
+    s->enomem++;
 }
 
 static int64_t value_for(const state *s, int64_t key) {
@@ -83,8 +125,12 @@ static int64_t value_for(const state *s, int64_t key) {
 static void do_put(state *s, int64_t key, int64_t val, bool if_absent) {
     int64_t out = 0x7777, want_old = 0;
     bool had = ref_get(&s->ref, key, &want_old);
+    s->work += s->write_cost;
     int rc = if_absent ? bskip_put_if_absent(s->m, key, val, &out) : bskip_put(s->m, key, val, &out);
-    if (rc == BSKIP_ENOMEM) return; /* the caller checks that the map is unchanged */
+    if (rc == BSKIP_ENOMEM) { /* the caller checks that the map is unchanged */
+        saw_enomem(s, if_absent ? "put_if_absent ENOMEM" : "put ENOMEM", key, val);
+        return;
+    }
     if (!had) {
         expect(s, if_absent ? "put_if_absent rc" : "put rc", key, val, rc, BSKIP_INSERTED);
         ref_put(&s->ref, key, val);
@@ -99,6 +145,7 @@ static void do_put(state *s, int64_t key, int64_t val, bool if_absent) {
 static void do_get(state *s, int64_t key) {
     int64_t got = 0x7777, want = 0;
     bool had = ref_get(&s->ref, key, &want);
+    s->work++;
     int rc = bskip_get(s->m, key, &got);
     expect(s, "get rc", key, 0, rc, had ? BSKIP_OK : BSKIP_NOT_FOUND);
     if (had) expect(s, "get value", key, 0, got, want);
@@ -107,6 +154,7 @@ static void do_get(state *s, int64_t key) {
 static void do_delete(state *s, int64_t key) {
     int64_t got = 0x7777, want = 0;
     bool had = ref_delete(&s->ref, key, &want);
+    s->work += s->write_cost;
     int rc = bskip_delete(s->m, key, &got);
     expect(s, "delete rc", key, 0, rc, had ? BSKIP_OK : BSKIP_NOT_FOUND);
     if (had) expect(s, "delete old value", key, 0, got, want);
@@ -116,7 +164,11 @@ static void do_scan(state *s, int64_t lo, int64_t hi, size_t cap, bool closed, b
     int64_t *vals = no_values ? NULL : s->scan_vals;
     int64_t n = closed ? bskip_scan_closed(s->m, lo, hi, s->scan_keys, vals, cap)
                        : bskip_scan(s->m, lo, hi, s->scan_keys, vals, cap);
-    if (n == BSKIP_ENOMEM) return;
+    s->work++;
+    if (n == BSKIP_ENOMEM) {
+        saw_enomem(s, closed ? "scan_closed ENOMEM" : "scan ENOMEM", lo, hi);
+        return;
+    }
     if (lo > hi) {
         expect(s, "scan of lo > hi", lo, hi, n, BSKIP_EINVAL);
         return;
@@ -140,8 +192,12 @@ static void do_scan_nulls(state *s, int64_t lo, int64_t hi, uint8_t mode) {
 
 static void do_floor_ceiling(state *s, int64_t key, bool floor) {
     int64_t k = 0x7777, v = 0x7777;
+    s->work++;
     int rc = floor ? bskip_floor(s->m, key, &k, &v) : bskip_ceiling(s->m, key, &k, &v);
-    if (rc == BSKIP_ENOMEM) return;
+    if (rc == BSKIP_ENOMEM) {
+        saw_enomem(s, floor ? "floor ENOMEM" : "ceiling ENOMEM", key, 0);
+        return;
+    }
     size_t i = ref_lower(&s->ref, key);
     bool exact = i < s->ref.n && s->ref.keys[i] == key;
     ptrdiff_t at = floor ? (exact ? (ptrdiff_t)i : (ptrdiff_t)i - 1) : (ptrdiff_t)i;
@@ -168,7 +224,7 @@ static void do_run(state *s, input *in, bool put) {
 /* A batch of keys: listed one by one (up to 40), an arithmetic run of up to 256 (step may be 0 or
  * negative: duplicates, descending), or a modular run (unsorted, with duplicates). Runs of 64 and
  * more take put_many's sorting and ascending-run paths (batch.c). */
-static size_t read_batch(state *s, input *in, int64_t *keys, int64_t *vals) {
+static size_t read_batch(state *s, input *in, int64_t *keys, int64_t *vals, unsigned cost) {
     uint8_t form = input_u8(in) % 3;
     size_t n;
     if (form == 0) {
@@ -183,6 +239,7 @@ static size_t read_batch(state *s, input *in, int64_t *keys, int64_t *vals) {
             keys[i] = (int64_t)((uint64_t)start + (i * step) % mod);
     }
     for (size_t i = 0; i < n; i++) vals[i] = value_for(s, keys[i]) + (int64_t)i;
+    s->work += n * cost;
     return n;
 }
 
@@ -228,9 +285,10 @@ static void put_many_enomem(state *s, const int64_t *keys, const int64_t *vals, 
 
 static void do_put_many(state *s, input *in) {
     int64_t keys[MAX_BATCH], vals[MAX_BATCH];
-    size_t n = read_batch(s, in, keys, vals), applied = 12345;
+    size_t n = read_batch(s, in, keys, vals, s->write_cost), applied = 12345;
     int64_t rc = bskip_put_many(s->m, keys, vals, n, &applied);
     if (rc == BSKIP_ENOMEM) {
+        saw_enomem(s, "put_many ENOMEM", (int64_t)n, (int64_t)applied);
         put_many_enomem(s, keys, vals, n, applied);
         return;
     }
@@ -243,7 +301,7 @@ static void do_put_many(state *s, input *in) {
 static void do_get_many(state *s, input *in) {
     int64_t keys[MAX_BATCH], vals[MAX_BATCH], got[MAX_BATCH];
     uint8_t found[MAX_BATCH];
-    size_t n = read_batch(s, in, keys, vals);
+    size_t n = read_batch(s, in, keys, vals, 1);
     for (size_t i = 0; i < n; i++) got[i] = 0x7777;
     int64_t rc = bskip_get_many(s->m, keys, got, found, n), want_found = 0;
     for (size_t i = 0; i < n; i++) {
@@ -258,7 +316,7 @@ static void do_get_many(state *s, input *in) {
 
 static void do_delete_many(state *s, input *in) {
     int64_t keys[MAX_BATCH], vals[MAX_BATCH], old;
-    size_t n = read_batch(s, in, keys, vals);
+    size_t n = read_batch(s, in, keys, vals, s->write_cost);
     int64_t rc = bskip_delete_many(s->m, keys, n), want = 0;
     for (size_t i = 0; i < n; i++) want += ref_delete(&s->ref, keys[i], &old);
     expect(s, "delete_many count", (int64_t)n, 0, rc, want);
@@ -288,22 +346,30 @@ static void run_op(state *s, input *in, unsigned op) {
     case OP_PUT_MANY: do_put_many(s, in); break;
     case OP_GET_MANY: do_get_many(s, in); break;
     case OP_DELETE_MANY: do_delete_many(s, in); break;
-    case OP_VALIDATE: check_all(s); break;
     default: break;
     }
 }
 
-/* Runs one operation with its nth allocation failing; afterwards the map must still equal the
- * model (which the op updated only for what it reports as done) and be valid. */
-static void run_op_failing(state *s, input *in, unsigned op, int64_t nth, int sticky) {
+/* Runs one operation with its nth allocation failing. Returns whether that failure fired (the op
+ * attempted >= nth allocations); the caller then runs check_all: the map must still equal the
+ * model (which the op updated only for what it reports as done) and be valid. When it did not
+ * fire, the op ran exactly as run_op would have, and its cheap checks are the whole story. */
+static bool run_op_failing(state *s, input *in, unsigned op, int64_t nth, int sticky) {
+    s->failing = true;
     bskip_failalloc_set(nth, sticky);
     run_op(s, in, op);
+    bool fired = bskip_alloc_count() >= nth;
     bskip_failalloc_set(0, 0);
-    check_all(s);
+    s->failing = false;
+    if (s->enomem > 0 && !fired) die(s, "ENOMEM, but the injected failure never fired", nth, 0, s->enomem, 0);
+    return fired;
 }
 
 static const size_t node_sizes[8] = {256, 256, 272, 320, 512, 1024, 2048, 4096};
 static const double promote[4] = {0.0, 0.5, 0.25, 0.9};
+/* A key's expected height 1/(1-p), rounded: what one put or delete costs (entries on all levels,
+ * and about as many node allocations when keys split nodes on every level). */
+static const unsigned write_cost[4] = {1, 2, 1, 10};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     input in = {data, size, 0};
@@ -314,8 +380,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.seed = h1;
     bool can_fail = (bskip_testing_features() & BSKIP_FEATURE_FAILALLOC) != 0;
 
-    state *s = calloc(1, sizeof *s);
-    if (s == NULL) return 0;
+    state *s = &the_state;
+    s->m = NULL;
+    s->opno = s->since_check = s->work = 0;
+    s->write_cost = write_cost[(h0 >> 3) & 3];
+    s->failing = false;
+    s->enomem = 0;
+    ref_clear(&s->ref);
     if (can_fail && (h0 >> 5) == 7) { /* bskip_new itself under a failing allocation */
         bskip_failalloc_set(1 + (h1 & 31), 0);
         int rc = bskip_new(&s->m, &o);
@@ -327,23 +398,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (bskip_new(&s->m, &o) != BSKIP_OK) abort();
     expect(s, "put(NULL map)", 0, 0, bskip_put(NULL, 1, 1, NULL), BSKIP_EINVAL);
 
-    for (s->opno = 0; !input_done(&in) && s->opno < MAX_OPS; s->opno++) {
+    for (s->opno = 0; !input_done(&in) && s->opno < MAX_OPS && s->work < MAX_WORK; s->opno++) {
         unsigned op = input_u8(&in) % OP_COUNT;
+        bool fired = false;
+        s->enomem = 0;
+        if (op == OP_VALIDATE) {
+            if (s->since_check > 0) check_all(s);
+            continue;
+        }
         if (op == OP_FAIL_NEXT) {
             uint8_t f = input_u8(&in);
             unsigned next = input_u8(&in) % OP_COUNT;
             if (next == OP_FAIL_NEXT || next == OP_VALIDATE) continue;
-            if (can_fail) run_op_failing(s, &in, next, 1 + (f & 15), f >> 7);
+            if (can_fail) fired = run_op_failing(s, &in, next, 1 + (f & 15), f >> 7);
             else run_op(s, &in, next);
         } else {
             run_op(s, &in, op);
         }
         expect(s, "len", 0, 0, (int64_t)bskip_len(s->m), (int64_t)s->ref.n);
-        if (s->opno % VALIDATE_EVERY == VALIDATE_EVERY - 1) check_all(s);
+        s->since_check++;
+        if (s->since_check >= VALIDATE_EVERY) check_all(s);
+        else if (fired) check_content(s); /* validate: at the next K boundary or the end */
     }
     check_all(s);
     bskip_free(s->m);
-    ref_free(&s->ref);
-    free(s);
+    s->m = NULL;
     return 0;
 }

@@ -19,6 +19,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* BSKIP_API marks the library's exported functions. The library is compiled with
+ * -fvisibility=hidden, so these are the only symbols libbskip.so exports; its internal cross-file
+ * functions are named bskip__* (double underscore) and are not part of the API. A build that
+ * needs another attribute (or none) may define BSKIP_API before including this header. */
+#ifndef BSKIP_API
+#if defined(__GNUC__) || defined(__clang__)
+#define BSKIP_API __attribute__((visibility("default")))
+#else
+#define BSKIP_API
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -49,39 +61,40 @@ typedef struct bskip_options {
 
 /* Creates an empty map. opts may be NULL for defaults.
  * REQUIRES: out != NULL. Returns BSKIP_OK, BSKIP_EINVAL or BSKIP_ENOMEM. */
-int bskip_new(bskip **out, const bskip_options *opts);
+BSKIP_API int bskip_new(bskip **out, const bskip_options *opts);
 
 /* Frees the map and all its nodes. REQUIRES: no other call on m is in flight. NULL is a no-op. */
-void bskip_free(bskip *m);
+BSKIP_API void bskip_free(bskip *m);
 
 /* Inserts key -> value, or replaces the value of an existing key (its old value is written to
  * *old_value when old_value != NULL). Returns BSKIP_INSERTED, BSKIP_REPLACED or BSKIP_ENOMEM
  * (map unchanged) or BSKIP_EINVAL (m == NULL). */
-int bskip_put(bskip *m, int64_t key, int64_t value, int64_t *old_value);
+BSKIP_API int bskip_put(bskip *m, int64_t key, int64_t value, int64_t *old_value);
 
 /* Inserts key -> value only if key is absent: returns BSKIP_INSERTED, or BSKIP_OK with the
  * existing value written to *existing (when non-NULL) and the map unchanged; or an error. */
-int bskip_put_if_absent(bskip *m, int64_t key, int64_t value, int64_t *existing);
+BSKIP_API int bskip_put_if_absent(bskip *m, int64_t key, int64_t value, int64_t *existing);
 
 /* Looks key up. Returns BSKIP_OK (value written when value != NULL) or BSKIP_NOT_FOUND. */
-int bskip_get(bskip *m, int64_t key, int64_t *value);
+BSKIP_API int bskip_get(bskip *m, int64_t key, int64_t *value);
 
 /* Removes key. Returns BSKIP_OK (old value written when old_value != NULL) or BSKIP_NOT_FOUND. */
-int bskip_delete(bskip *m, int64_t key, int64_t *old_value);
+BSKIP_API int bskip_delete(bskip *m, int64_t key, int64_t *old_value);
 
 /* Copies the keys in [lo, hi) in ascending order, at most cap of them, into keys[] and values[]
  * (values may be NULL), as one linearizable snapshot. Returns the count (0..cap) or BSKIP_EINVAL
  * (lo > hi, or keys == NULL with cap > 0) or BSKIP_ENOMEM. lo == hi is the empty range. */
-int64_t bskip_scan(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *values, size_t cap);
+BSKIP_API int64_t bskip_scan(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *values,
+                             size_t cap);
 
 /* As bskip_scan, for the closed range [lo, hi] (lo <= hi): the only way to reach INT64_MAX. */
-int64_t bskip_scan_closed(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *values,
-                          size_t cap);
+BSKIP_API int64_t bskip_scan_closed(bskip *m, int64_t lo, int64_t hi, int64_t *keys,
+                                    int64_t *values, size_t cap);
 
 /* The least key >= key (ceiling) or the greatest key <= key (floor), with its value; either out
  * pointer may be NULL. Returns BSKIP_OK or BSKIP_NOT_FOUND. Linearizable. */
-int bskip_ceiling(bskip *m, int64_t key, int64_t *found_key, int64_t *value);
-int bskip_floor(bskip *m, int64_t key, int64_t *found_key, int64_t *value);
+BSKIP_API int bskip_ceiling(bskip *m, int64_t key, int64_t *found_key, int64_t *value);
+BSKIP_API int bskip_floor(bskip *m, int64_t key, int64_t *found_key, int64_t *value);
 
 /* Batch calls: one C call for n operations, each one linearizable on its own (a batch is not
  * atomic). REQUIRES: the arrays hold n elements.
@@ -93,25 +106,26 @@ int bskip_floor(bskip *m, int64_t key, int64_t *found_key, int64_t *value);
  * ones). get_many writes values[i] (or leaves it when the
  * key is absent) and found[i] in {0, 1} (found may be NULL) and returns the number found.
  * delete_many returns the number of keys removed. Negative results are errors. */
-int64_t bskip_put_many(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
-                       size_t *applied);
-int64_t bskip_get_many(bskip *m, const int64_t *keys, int64_t *values, uint8_t *found, size_t n);
-int64_t bskip_delete_many(bskip *m, const int64_t *keys, size_t n);
+BSKIP_API int64_t bskip_put_many(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
+                                 size_t *applied);
+BSKIP_API int64_t bskip_get_many(bskip *m, const int64_t *keys, int64_t *values, uint8_t *found,
+                                 size_t n);
+BSKIP_API int64_t bskip_delete_many(bskip *m, const int64_t *keys, size_t n);
 
 /* The number of keys (exact on a quiescent map; a momentary value under concurrency). */
-size_t bskip_len(bskip *m);
+BSKIP_API size_t bskip_len(bskip *m);
 
 /* Checks every structural invariant on a quiescent map. Returns BSKIP_OK, or BSKIP_ECORRUPT with
  * a description of the first broken invariant in msg (msg may be NULL when msg_len is 0). */
-int bskip_validate(bskip *m, char *msg, size_t msg_len);
+BSKIP_API int bskip_validate(bskip *m, char *msg, size_t msg_len);
 
 /* A static, human-readable description of a status or error code. */
-const char *bskip_strerror(int code);
+BSKIP_API const char *bskip_strerror(int code);
 
 /* Introspection for tests and benchmarks. */
-size_t bskip_node_capacity(const bskip *m);  /* keys per node */
-int bskip_height(bskip *m);                  /* number of levels in use */
-size_t bskip_memory_bytes(bskip *m);         /* bytes held in nodes (quiescent map) */
+BSKIP_API size_t bskip_node_capacity(const bskip *m);  /* keys per node */
+BSKIP_API int bskip_height(bskip *m);                  /* number of levels in use */
+BSKIP_API size_t bskip_memory_bytes(bskip *m);         /* bytes held in nodes (quiescent map) */
 
 #ifdef __cplusplus
 }

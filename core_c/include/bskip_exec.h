@@ -38,8 +38,8 @@ typedef struct bskip_exec_op {
  * together at a barrier. Scans write into scan_keys/scan_values at their scan_offset, which must
  * leave room for `limit` items within scan_capacity. Returns BSKIP_OK, BSKIP_EINVAL (bad layout)
  *, BSKIP_ENOMEM, or BSKIP_ESYS (a thread could not start; then no op ran). */
-int bskip_exec_run(bskip *m, bskip_exec_op *ops, const size_t *offsets, size_t nthreads,
-                   int64_t *scan_keys, int64_t *scan_values, size_t scan_capacity);
+BSKIP_API int bskip_exec_run(bskip *m, bskip_exec_op *ops, const size_t *offsets, size_t nthreads,
+                             int64_t *scan_keys, int64_t *scan_values, size_t scan_capacity);
 
 #ifdef __cplusplus
 }

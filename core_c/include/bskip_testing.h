@@ -4,6 +4,8 @@
  * -DBSKIP_TRACE (lock tracing), -DBSKIP_NOISE (schedule noise) or -DBSKIP_FAILALLOC (allocation
  * failure injection); otherwise they return
  * BSKIP_ENOTSUP. The release library is built without either: zero cost there.
+ * Test-only: `make install` does not install this header (bskip.h and bskip_exec.h are the public
+ * API), though the library exports these functions like any other bskip_ function.
  *
  * Trace format (JSON Lines, one event per line, ascending `seq`; spec/ checks it):
  *   {"seq":1,"thread":0,"ev":"begin","op":"put","key":42}
@@ -29,25 +31,25 @@ extern "C" {
 enum { BSKIP_FEATURE_TRACE = 1, BSKIP_FEATURE_NOISE = 2, BSKIP_FEATURE_FAILALLOC = 4 };
 
 /* Bit set of BSKIP_FEATURE_* compiled into this build. */
-int bskip_testing_features(void);
+BSKIP_API int bskip_testing_features(void);
 
 /* Discards any recorded events and starts recording lock events of every map, in every thread. */
-int bskip_trace_start(void);
+BSKIP_API int bskip_trace_start(void);
 
 /* Stops recording and writes the events, in seq order, to `path` as JSON Lines. REQUIRES: no
  * operation in flight (join the threads first). Returns the number of events written, or
  * BSKIP_ENOTSUP, BSKIP_ENOMEM, BSKIP_ESYS (file), BSKIP_EINVAL (path NULL). */
-int64_t bskip_trace_stop(const char *path);
+BSKIP_API int64_t bskip_trace_stop(const char *path);
 
 /* Sets schedule noise: 0 = off; 1..10 = more frequent and longer random spins and yields at every
  * lock acquire and release. Returns BSKIP_OK, BSKIP_EINVAL or BSKIP_ENOTSUP. */
-int bskip_noise_set(int level);
+BSKIP_API int bskip_noise_set(int level);
 
 /* Out-of-memory injection (-DBSKIP_FAILALLOC builds): the nth allocation attempted from now
  * (1-based) fails, and with sticky != 0 every later one too; nth <= 0 turns failures off.
  * bskip_alloc_count returns the allocations attempted since the last bskip_failalloc_set. */
-int bskip_failalloc_set(int64_t nth, int sticky);
-int64_t bskip_alloc_count(void);
+BSKIP_API int bskip_failalloc_set(int64_t nth, int sticky);
+BSKIP_API int64_t bskip_alloc_count(void);
 
 #ifdef __cplusplus
 }

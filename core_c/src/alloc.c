@@ -4,6 +4,9 @@
  * sticky, every one after it), to check that each operation returns BSKIP_ENOMEM and leaves the
  * map valid and unchanged. The release build compiles the plain allocator calls only.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h), posix_memalign */
+#endif
 #include <stdlib.h>
 
 #include "bskip_testing.h"
@@ -41,11 +44,13 @@ int bskip_failalloc_set(int64_t nth, int sticky) {
 int64_t bskip_alloc_count(void) { return BSKIP_ENOTSUP; }
 #endif
 
-void *core_malloc(size_t bytes) { return should_fail() ? NULL : malloc(bytes); }
+void *bskip__malloc(size_t bytes) { return should_fail() ? NULL : malloc(bytes); }
 
-void *core_calloc(size_t count, size_t size) { return should_fail() ? NULL : calloc(count, size); }
+void *bskip__calloc(size_t count, size_t size) {
+    return should_fail() ? NULL : calloc(count, size);
+}
 
-void *core_aligned(size_t align, size_t bytes) {
+void *bskip__aligned_alloc(size_t align, size_t bytes) {
     void *p = NULL;
     if (should_fail() || posix_memalign(&p, align, bytes) != 0) return NULL;
     return p;

@@ -3,7 +3,7 @@
  * put_many sorts the batch (stable LSD radix sort on the keys, 11-bit digits, skipping digits that all keys share;
  * for duplicate keys the last pair wins, as if applied in index order) and inserts it in ascending
  * runs: a run descends once and walks right along level 0 placing keys, until a key draws a
- * height > 1 and takes the ordinary pass (insert.c, put_sorted_run). Already-sorted input is
+ * height > 1 and takes the ordinary pass (insert.c, bskip__put_sorted_run). Already-sorted input is
  * detected and not copied. When the sort buffers cannot be allocated the batch writes nothing and
  * returns BSKIP_ENOMEM with *applied == 0 (falling back to index order there would break the
  * documented meaning of *applied; found by the fuzzer).
@@ -14,6 +14,9 @@
  * pairs written, a prefix of the order of application (index order for small or ascending
  * batches, ascending key order of the distinct keys for sorted ones); the map stays valid.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,9 +65,9 @@ static int put_ascending(bskip *m, const int64_t *keys, const int64_t *values, s
     size_t i = 0;
     int h = 0; /* the height already drawn for keys[i], or 0 */
     while (i < n) {
-        if (h == 0) h = draw_height(m);
+        if (h == 0) h = bskip__draw_height(m);
         if (h > 1) {
-            int rc = put_with_height(m, keys[i], values[i], NULL, true, h);
+            int rc = bskip__put_with_height(m, keys[i], values[i], NULL, true, h);
             if (rc < 0) return rc;
             *inserted += rc == BSKIP_INSERTED;
             *applied = ++i;
@@ -72,7 +75,7 @@ static int put_ascending(bskip *m, const int64_t *keys, const int64_t *values, s
             continue;
         }
         size_t done;
-        int rc = put_sorted_run(m, keys + i, values + i, n - i, &done, &h, inserted);
+        int rc = bskip__put_sorted_run(m, keys + i, values + i, n - i, &done, &h, inserted);
         if (rc < 0) return rc;
         i += done;
         *applied = i;
@@ -100,8 +103,8 @@ static bool strictly_ascending(const int64_t *keys, size_t n) {
 /* Sorts, dedupes (last pair wins) and inserts. */
 static int put_sorted_copy(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
                            size_t *applied, int64_t *inserted) {
-    kv *a = core_malloc(n * sizeof *a), *tmp = core_malloc(n * sizeof *tmp);
-    size_t *counts = core_malloc(RADIX_SIZE * sizeof *counts);
+    kv *a = bskip__malloc(n * sizeof *a), *tmp = bskip__malloc(n * sizeof *tmp);
+    size_t *counts = bskip__malloc(RADIX_SIZE * sizeof *counts);
     int rc;
     if (a == NULL || tmp == NULL || counts == NULL) {
         rc = BSKIP_ENOMEM; /* nothing written: *applied stays 0 (the empty prefix) */

@@ -44,6 +44,9 @@
  *       node the delete frees (found by the history hunt: a use-after-free under ASan).
  * No epoch or hazard pointer is needed: lock coupling is the reclamation scheme.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#endif
 #include <string.h>
 
 #include "internal.h"
@@ -65,11 +68,11 @@ static void node_remove_at(const bskip *m, node *x, uint32_t pos) {
 static void remove_head_key(bskip *m, node *x, node *n) {
     node_remove_at(m, n, 0);
     if (x->n + n->n <= m->cap) {
-        node_move_tail(m, n, 0, x, x->n); /* merge (a no-op copy when n is empty) */
+        bskip__node_move_tail(m, n, 0, x, x->n); /* merge (a no-op copy when n is empty) */
         x->next = n->next;
         x->high = n->high;
         node_unlock(n, LOCK_W); /* reclamation: see the argument at the top of this file */
-        node_free(n);
+        bskip__node_free(n);
         return;
     }
     x->high = node_keys(n)[0]; /* n is now a parentless node headed by its next key */
@@ -129,9 +132,9 @@ static int delete_pass(bskip *m, int64_t key, int t, int64_t *old_value) {
 
 int bskip_delete(bskip *m, int64_t key, int64_t *old_value) {
     if (m == NULL) return BSKIP_EINVAL;
-    trace_op_event(1, TRACE_DELETE, key);
+    bskip__trace_op_event(1, TRACE_DELETE, key);
     int t = 0, rc;
     while ((rc = delete_pass(m, key, t, old_value)) >= RETRY_BASE) t = rc - RETRY_BASE;
-    trace_op_event(0, TRACE_DELETE, key);
+    bskip__trace_op_event(0, TRACE_DELETE, key);
     return rc;
 }

@@ -8,6 +8,9 @@
  * created the gate aborts instead, the parked threads exit without running anything, and the
  * call reports BSKIP_ESYS.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h), clock_gettime */
+#endif
 #include <sched.h>
 #include <stdlib.h>
 #include <time.h>
@@ -95,8 +98,8 @@ int bskip_exec_run(bskip *m, bskip_exec_op *ops, const size_t *offsets, size_t n
     if (scan_capacity > 0 && (scan_keys == NULL || scan_values == NULL)) return BSKIP_EINVAL;
     int rc = check_layout(ops, offsets, nthreads, scan_capacity);
     if (rc != BSKIP_OK) return rc;
-    exec_thread *ts = core_malloc(nthreads * sizeof *ts);
-    pthread_t *th = core_malloc(nthreads * sizeof *th);
+    exec_thread *ts = bskip__malloc(nthreads * sizeof *ts);
+    pthread_t *th = bskip__malloc(nthreads * sizeof *th);
     if (ts == NULL || th == NULL) {
         free(ts);
         free(th);

@@ -22,12 +22,15 @@
  * left neighbour while the key moves between them), so the value read is the value of the map at
  * that moment.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#endif
 #include "internal.h"
 #include "lock.h"
 
 int bskip_get(bskip *m, int64_t key, int64_t *value) {
     if (m == NULL) return BSKIP_EINVAL;
-    trace_op_event(1, TRACE_GET, key);
+    bskip__trace_op_event(1, TRACE_GET, key);
     int top = atomic_load_explicit(&m->top, memory_order_acquire);
     node *x = m->heads[top];
     node_lock(x, LOCK_R); /* order: the first lock of this operation */
@@ -41,7 +44,7 @@ int bskip_get(bskip *m, int64_t key, int64_t *value) {
                 rc = BSKIP_OK;
             }
             node_unlock(x, LOCK_R);
-            trace_op_event(0, TRACE_GET, key);
+            bskip__trace_op_event(0, TRACE_GET, key);
             return rc;
         }
         node *child = node_child_before(m, x, i);

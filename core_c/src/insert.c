@@ -50,14 +50,18 @@
  * Linearization point: the write to level 0 (the new key placed, or the value replaced), under the
  * write lock of the level-0 node that holds it.
  *
- * put_sorted_run (the batch path, batch.c) inserts an ascending run of height-1 keys with one
- * descent: it write-locks the level-0 node of the first key and walks right with write coupling,
- * placing each key in turn, until a key draws a height > 1 (that key takes the ordinary pass).
+ * bskip__put_sorted_run (the batch path, batch.c) inserts an ascending run of height-1 keys with
+ * one descent: it write-locks the level-0 node of the first key and walks right with write
+ * coupling, placing each key in turn, until a key draws a height > 1 (that key takes the ordinary
+ * pass).
  *
  * Memory: the worst case of new nodes (one overflow at the top level, a split plus a possible
  * overflow of a full head at each level below) is reserved before the first lock (map.c), so the
  * pass never fails half way and BSKIP_ENOMEM leaves the map unchanged.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#endif
 #include <string.h>
 
 #include "internal.h"
@@ -86,8 +90,8 @@ static void link_after(node *x, node *y) {
 /* Overflow split: moves the upper half of the full node x into a new node linked after x.
  * Returns the new node, write-locked. REQUIRES: x write-locked and x->n >= 2. */
 static node *split_half(bskip *m, node *x) {
-    node *y = spare_take(m, x->level);
-    node_move_tail(m, x, x->n / 2, y, 0);
+    node *y = bskip__spare_take(m, x->level);
+    bskip__node_move_tail(m, x, x->n / 2, y, 0);
     link_after(x, y);
     return y;
 }
@@ -169,7 +173,7 @@ static node *place_key(bskip *m, node *x, uint32_t *i, int64_t key, node **other
     if (x->n == m->cap) {
         node *y = shift_into_next(m, x);
         if (y == NULL && *i == x->n) {
-            y = spare_take(m, x->level);
+            y = bskip__spare_take(m, x->level);
             node_keys(y)[0] = key;
             y->n = 1;
             link_after(x, y);
@@ -246,10 +250,11 @@ static node *descend_to_top(bskip *m, int h, int64_t key, int64_t value, int64_t
 
 /* The single pass for height h; `replace` false leaves an existing key's value as it is
  * (put-if-absent). */
-int put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_value, bool replace, int h) {
-    int rc = spare_reserve(m, 2 * h - 1);
+int bskip__put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_value, bool replace,
+                           int h) {
+    int rc = bskip__spare_reserve(m, 2 * h - 1);
     if (rc != BSKIP_OK) return rc;
-    trace_op_event(1, TRACE_PUT, key);
+    bskip__trace_op_event(1, TRACE_PUT, key);
 
     node *x = descend_to_top(m, h, key, value, old_value, replace, &rc);
     if (x == NULL) goto done;
@@ -292,8 +297,8 @@ int put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_value, bo
             /* k is already on this level (it had a smaller height): make it head a node. */
             node *target = x;
             if (i - 1 > 0 || x->is_head) {
-                target = spare_take(m, x->level);
-                node_move_tail(m, x, i - 1, target, 0);
+                target = bskip__spare_take(m, x->level);
+                bskip__node_move_tail(m, x, i - 1, target, 0);
                 link_after(x, target);
                 node_unlock(x, LOCK_W);
             }
@@ -303,14 +308,14 @@ int put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_value, bo
             rc = replace_down(m, target, LOCK_W, 0, value, old_value, replace);
             goto done;
         }
-        node *y = spare_take(m, x->level);
+        node *y = bskip__spare_take(m, x->level);
         node *spill = NULL; /* k plus x's tail overflow one node: only a full head with i == 0 */
         if (x->n - i + 1 > m->cap) {
-            spill = spare_take(m, x->level);
-            node_move_tail(m, x, i + (x->n - i) / 2, spill, 0);
+            spill = bskip__spare_take(m, x->level);
+            bskip__node_move_tail(m, x, i + (x->n - i) / 2, spill, 0);
         }
         node_keys(y)[0] = key;
-        node_move_tail(m, x, i, y, 1);
+        bskip__node_move_tail(m, x, i, y, 1);
         link_after(x, y);
         if (spill != NULL) link_after(y, spill); /* created right of y: order kept */
         y->headed = 1; /* invariant (6), before the entry above points here */
@@ -333,31 +338,31 @@ int put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_value, bo
         x = child;
     }
 done:
-    trace_op_event(0, TRACE_PUT, key);
+    bskip__trace_op_event(0, TRACE_PUT, key);
     return rc;
 }
 
 int bskip_put(bskip *m, int64_t key, int64_t value, int64_t *old_value) {
     if (m == NULL) return BSKIP_EINVAL;
-    return put_with_height(m, key, value, old_value, true, draw_height(m));
+    return bskip__put_with_height(m, key, value, old_value, true, bskip__draw_height(m));
 }
 
 int bskip_put_if_absent(bskip *m, int64_t key, int64_t value, int64_t *existing) {
     if (m == NULL) return BSKIP_EINVAL;
-    return put_with_height(m, key, value, existing, false, draw_height(m));
+    return bskip__put_with_height(m, key, value, existing, false, bskip__draw_height(m));
 }
 
-int put_sorted_run(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
-                   size_t *done, int *next_height, int64_t *inserted) {
+int bskip__put_sorted_run(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
+                          size_t *done, int *next_height, int64_t *inserted) {
     /* Sizing: a new node of the run usually receives about cap/2 keys before the next one is
      * needed (keys ascend); the spare check in the loop below is what guarantees supply. */
     size_t max_keys = (size_t)(SPARE_MAX - 2) * (m->cap / 2 - 1);
     if (n > max_keys) n = max_keys;
-    int rc = spare_reserve(m, (int)(2 + n / (m->cap / 2 - 1)));
+    int rc = bskip__spare_reserve(m, (int)(2 + n / (m->cap / 2 - 1)));
     *done = 0;
     *next_height = 0;
     if (rc != BSKIP_OK) return rc;
-    trace_op_event(1, TRACE_PUT, keys[0]);
+    bskip__trace_op_event(1, TRACE_PUT, keys[0]);
     node *x = descend_to_top(m, 1, keys[0], values[0], NULL, true, &rc);
     size_t j = x == NULL ? 1 : 0; /* NULL: keys[0] was taller and already had its value replaced */
     while (x != NULL) {
@@ -378,15 +383,15 @@ int put_sorted_run(bskip *m, const int64_t *keys, const int64_t *values, size_t 
         /* Every node the run creates comes from the spares (one per overflow at most); the
          * reservation above is a sizing guess, this check is the guarantee: a run stops while a
          * spare is left, and put_ascending starts the next one with a fresh reservation. */
-        if (spare_count() < 1) break;
-        int h = draw_height(m);
+        if (bskip__spare_count() < 1) break;
+        int h = bskip__draw_height(m);
         if (h > 1) { /* a promoted key takes the ordinary pass (it must split upper levels) */
             *next_height = h;
             break;
         }
     }
     if (x != NULL) node_unlock(x, LOCK_W);
-    trace_op_event(0, TRACE_PUT, keys[0]);
+    bskip__trace_op_event(0, TRACE_PUT, keys[0]);
     *done = j;
     return BSKIP_OK;
 }

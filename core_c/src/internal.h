@@ -34,6 +34,13 @@
 
 #include "bskip.h"
 
+/* Every core source defines its feature macro (_POSIX_C_SOURCE 200809L, or _GNU_SOURCE) itself,
+ * before its first include, so that it compiles with plain -std=c11 and no -D (glibc's features.h
+ * sets _POSIX_C_SOURCE from either). A new source that forgets fails here, not somewhere below. */
+#if !defined(_POSIX_C_SOURCE) || _POSIX_C_SOURCE < 200809L
+#error "define _POSIX_C_SOURCE 200809L (or _GNU_SOURCE) at the top of this .c file, before any include"
+#endif
+
 #define BSKIP_MAX_LEVELS 32
 
 typedef struct node node;
@@ -111,36 +118,43 @@ static inline node *node_child_before(const bskip *m, node *x, uint32_t i) {
     return i == 0 ? x->head_down : node_slots(m, x)[i - 1].child;
 }
 
+/* Internal functions shared between the core's files are named bskip__* (double underscore): the
+ * static library then defines no global name outside the bskip_ prefix, so a program may have a
+ * node_alloc or spare_take of its own; libbskip.so exports none of them (-fvisibility=hidden, only
+ * the BSKIP_API functions of the public headers are exported). `make check-exports` checks both. */
+
 /* Heap allocation (alloc.c): fails on demand in -DBSKIP_FAILALLOC builds. Free with free(). */
-void *core_malloc(size_t bytes);
-void *core_calloc(size_t count, size_t size);
-void *core_aligned(size_t align, size_t bytes);
+void *bskip__malloc(size_t bytes);
+void *bskip__calloc(size_t count, size_t size);
+void *bskip__aligned_alloc(size_t align, size_t bytes);
 
-/* Node memory (map.c). node_alloc initialises the lock and fields; node_free destroys them. */
-node *node_alloc(bskip *m, int level, bool is_head);
-void node_free(node *x);
+/* Node memory (map.c). bskip__node_alloc initialises the lock and fields; bskip__node_free
+ * destroys them. */
+node *bskip__node_alloc(bskip *m, int level, bool is_head);
+void bskip__node_free(node *x);
 
-/* Insertion entry points shared with batch.c (insert.c). put_sorted_run REQUIRES keys strictly
- * ascending and n >= 1, and the first key's height already drawn as 1; it stops after *done keys,
- * setting *next_height to the height drawn for keys[*done] when that one must take
- * put_with_height instead (0 if it stopped for another reason). */
-int put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_value, bool replace, int h);
-int put_sorted_run(bskip *m, const int64_t *keys, const int64_t *values, size_t n, size_t *done,
-                   int *next_height, int64_t *inserted);
+/* Insertion entry points shared with batch.c (insert.c). bskip__put_sorted_run REQUIRES keys
+ * strictly ascending and n >= 1, and the first key's height already drawn as 1; it stops after
+ * *done keys, setting *next_height to the height drawn for keys[*done] when that one must take
+ * bskip__put_with_height instead (0 if it stopped for another reason). */
+int bskip__put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_value, bool replace,
+                           int h);
+int bskip__put_sorted_run(bskip *m, const int64_t *keys, const int64_t *values, size_t n,
+                          size_t *done, int *next_height, int64_t *inserted);
 
 /* Per-thread spare nodes so that an insert can reserve every node it may need before it takes a
  * lock (an insert never fails half way). */
 #define SPARE_MAX (2 * BSKIP_MAX_LEVELS + 2)
-int spare_reserve(bskip *m, int count);
-node *spare_take(bskip *m, int level);
-int spare_count(void); /* spares the calling thread holds now */
-void spare_release_thread(void);
+int bskip__spare_reserve(bskip *m, int count);
+node *bskip__spare_take(bskip *m, int level);
+int bskip__spare_count(void); /* spares the calling thread holds now */
+void bskip__spare_release_thread(void);
 
 /* Height of a new key, drawn from the calling thread's RNG stream for m (1..BSKIP_MAX_LEVELS). */
-int draw_height(bskip *m);
+int bskip__draw_height(bskip *m);
 
 /* Moves entries [from, x->n) of x into y starting at index `at` (y's entries from `at` on are
  * overwritten), leaving x with `from` entries and y with `at` + moved. */
-void node_move_tail(const bskip *m, node *x, uint32_t from, node *y, uint32_t at);
+void bskip__node_move_tail(const bskip *m, node *x, uint32_t from, node *y, uint32_t at);
 
 #endif /* BSKIP_INTERNAL_H */

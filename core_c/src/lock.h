@@ -23,40 +23,40 @@ enum lock_mode { LOCK_R = 0, LOCK_W = 1 };
 enum trace_op { TRACE_GET, TRACE_PUT, TRACE_DELETE, TRACE_SCAN };
 
 #ifdef BSKIP_TRACE
-void trace_lock_event(const node *x, int acquire, enum lock_mode mode);
-void trace_op_event(int begin, enum trace_op op, int64_t key);
+void bskip__trace_lock_event(const node *x, int acquire, enum lock_mode mode);
+void bskip__trace_op_event(int begin, enum trace_op op, int64_t key);
 #else
-static inline void trace_lock_event(const node *x, int acquire, enum lock_mode mode) {
+static inline void bskip__trace_lock_event(const node *x, int acquire, enum lock_mode mode) {
     (void)x; (void)acquire; (void)mode;
 }
-static inline void trace_op_event(int begin, enum trace_op op, int64_t key) {
+static inline void bskip__trace_op_event(int begin, enum trace_op op, int64_t key) {
     (void)begin; (void)op; (void)key;
 }
 #endif
 
 #ifdef BSKIP_NOISE
-void noise_point(void);
+void bskip__noise_point(void);
 #else
-static inline void noise_point(void) {}
+static inline void bskip__noise_point(void) {}
 #endif
 
 /* Initialises x's lock as writer-preferring. Returns 0 or an errno value. */
-int node_lock_init(node *x);
+int bskip__node_lock_init(node *x);
 
 /* Acquires x in `mode`. REQUIRES: x is greater, in the global order, than every lock the calling
  * thread holds (the caller's comment names why). */
 static inline void node_lock(node *x, enum lock_mode mode) {
-    noise_point();
+    bskip__noise_point();
     if (mode == LOCK_W) pthread_rwlock_wrlock(&x->lock);
     else pthread_rwlock_rdlock(&x->lock);
-    trace_lock_event(x, 1, mode);
+    bskip__trace_lock_event(x, 1, mode);
 }
 
 /* Releases x, held in `mode` by the calling thread. */
 static inline void node_unlock(node *x, enum lock_mode mode) {
-    trace_lock_event(x, 0, mode);
+    bskip__trace_lock_event(x, 0, mode);
     pthread_rwlock_unlock(&x->lock);
-    noise_point();
+    bskip__noise_point();
 }
 
 /* Called by walk_right_settling with x and its successor nx both held in the walk's mode, before x

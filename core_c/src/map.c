@@ -2,21 +2,24 @@
  *
  * Invariants:
  *   (1) Every node of a map is node_bytes long and 64-byte aligned; its lock is initialised from
- *       the moment it enters a spare cache until node_free.
- *   (2) An insert calls spare_reserve for its worst case *before* taking any lock, so the nodes it
- *       creates under locks come from spare_take, which cannot fail. This is what lets a failed
- *       allocation return BSKIP_ENOMEM with the map unchanged.
+ *       the moment it enters a spare cache until bskip__node_free.
+ *   (2) An insert calls bskip__spare_reserve for its worst case *before* taking any lock, so the
+ *       nodes it creates under locks come from bskip__spare_take, which cannot fail. This is what
+ *       lets a failed allocation return BSKIP_ENOMEM with the map unchanged.
  *   (3) Heights come from a per-thread xorshift stream owned by (thread, map); streams are seeded
  *       from the map's seed and the order in which threads first insert, so a single-threaded run
  *       with a given seed is reproducible.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* before any include: pthread_rwlockattr_setkind_np (glibc) */
+#endif
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "lock.h"
 
-int node_lock_init(node *x) {
+int bskip__node_lock_init(node *x) {
     pthread_rwlockattr_t attr;
     if (pthread_rwlockattr_init(&attr) != 0) return -1;
     pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -27,9 +30,9 @@ int node_lock_init(node *x) {
 
 /* A block with an initialised lock and nothing else set. */
 static node *node_block_new(size_t bytes) {
-    node *x = core_aligned(64, bytes);
+    node *x = bskip__aligned_alloc(64, bytes);
     if (x == NULL) return NULL;
-    if (node_lock_init(x) != 0) {
+    if (bskip__node_lock_init(x) != 0) {
         free(x);
         return NULL;
     }
@@ -47,18 +50,18 @@ static void node_setup(bskip *m, node *x, int level, bool is_head) {
     x->headed = is_head; /* a head's first key is the implicit -inf: never moved into */
 }
 
-node *node_alloc(bskip *m, int level, bool is_head) {
+node *bskip__node_alloc(bskip *m, int level, bool is_head) {
     node *x = node_block_new(m->node_bytes);
     if (x != NULL) node_setup(m, x, level, is_head);
     return x;
 }
 
-void node_free(node *x) {
+void bskip__node_free(node *x) {
     pthread_rwlock_destroy(&x->lock);
     free(x);
 }
 
-void node_move_tail(const bskip *m, node *x, uint32_t from, node *y, uint32_t at) {
+void bskip__node_move_tail(const bskip *m, node *x, uint32_t from, node *y, uint32_t at) {
     uint32_t count = x->n - from;
     memcpy(node_keys(y) + at, node_keys(x) + from, count * sizeof(int64_t));
     memcpy(node_slots(m, y) + at, node_slots(m, x) + from, count * sizeof(slot));
@@ -80,7 +83,7 @@ static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
 static bool spare_key_ok;
 
 static void spare_cache_empty(spare_cache *c) {
-    for (int i = 0; i < c->count; i++) node_free(c->blocks[i]);
+    for (int i = 0; i < c->count; i++) bskip__node_free(c->blocks[i]);
     c->count = 0;
 }
 
@@ -94,20 +97,20 @@ static void spare_destroy(void *p) {
 
 static void spare_key_init(void) { spare_key_ok = pthread_key_create(&spare_key, spare_destroy) == 0; }
 
-void spare_release_thread(void) {
+void bskip__spare_release_thread(void) {
     if (tl_spares == NULL) return;
     spare_cache *c = tl_spares;
     if (spare_key_ok) pthread_setspecific(spare_key, NULL);
     spare_destroy(c);
 }
 
-int spare_reserve(bskip *m, int count) {
+int bskip__spare_reserve(bskip *m, int count) {
     if (count > SPARE_MAX) count = SPARE_MAX;
     spare_cache *c = tl_spares;
     if (c == NULL) {
         pthread_once(&spare_once, spare_key_init);
         if (!spare_key_ok) return BSKIP_ESYS;
-        c = core_calloc(1, sizeof *c);
+        c = bskip__calloc(1, sizeof *c);
         if (c == NULL) return BSKIP_ENOMEM;
         if (pthread_setspecific(spare_key, c) != 0) {
             free(c);
@@ -127,10 +130,10 @@ int spare_reserve(bskip *m, int count) {
     return BSKIP_OK;
 }
 
-int spare_count(void) { return tl_spares != NULL ? tl_spares->count : 0; }
+int bskip__spare_count(void) { return tl_spares != NULL ? tl_spares->count : 0; }
 
-node *spare_take(bskip *m, int level) {
-    /* REQUIRES: a spare_reserve on this thread for m covered this take (invariant 2). */
+node *bskip__spare_take(bskip *m, int level) {
+    /* REQUIRES: a bskip__spare_reserve on this thread for m covered this take (invariant 2). */
     spare_cache *c = tl_spares;
     node *x = c->blocks[--c->count];
     node_setup(m, x, level, false);
@@ -153,7 +156,7 @@ static uint64_t splitmix64(uint64_t x) {
     return x ^ (x >> 31);
 }
 
-int draw_height(bskip *m) {
+int bskip__draw_height(bskip *m) {
     if (tl_rng.serial != m->serial) {
         uint64_t stream = atomic_fetch_add_explicit(&m->rng_streams, 1, memory_order_relaxed);
         tl_rng.state = splitmix64(m->seed ^ splitmix64(stream)) | 1;
@@ -187,7 +190,7 @@ int bskip_new(bskip **out, const bskip_options *opts) {
     double p = opts && opts->promote_prob != 0.0 ? opts->promote_prob : 1.0 / (2.0 * (double)cap);
     if (!(p > 0.0 && p < 1.0)) return BSKIP_EINVAL; /* also rejects NaN */
 
-    bskip *m = core_calloc(1, sizeof *m);
+    bskip *m = bskip__calloc(1, sizeof *m);
     if (m == NULL) return BSKIP_ENOMEM;
     m->cap = (uint32_t)cap;
     m->node_bytes = bytes;
@@ -199,7 +202,7 @@ int bskip_new(bskip **out, const bskip_options *opts) {
     atomic_init(&m->next_id, 1);
     atomic_init(&m->len, 0);
     for (int lvl = 0; lvl < BSKIP_MAX_LEVELS; lvl++) {
-        m->heads[lvl] = node_alloc(m, lvl, true);
+        m->heads[lvl] = bskip__node_alloc(m, lvl, true);
         if (m->heads[lvl] == NULL) {
             bskip_free(m);
             return BSKIP_ENOMEM;
@@ -216,11 +219,11 @@ void bskip_free(bskip *m) {
         node *x = m->heads[lvl];
         while (x != NULL) {
             node *nx = x->next;
-            node_free(x);
+            bskip__node_free(x);
             x = nx;
         }
     }
-    spare_release_thread();
+    bskip__spare_release_thread();
     free(m);
 }
 

@@ -5,6 +5,9 @@
  * a locking protocol hide — are stretched and reordered. Off (level 0) by default even in the
  * noise build; the release build has no call at all.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h), sched_yield */
+#endif
 #include <sched.h>
 #include <stdatomic.h>
 
@@ -15,7 +18,7 @@
 static atomic_int noise_level;
 static _Thread_local uint64_t noise_state;
 
-void noise_point(void) {
+void bskip__noise_point(void) {
     int level = atomic_load_explicit(&noise_level, memory_order_relaxed);
     if (level == 0) return;
     if (noise_state == 0) noise_state = (uint64_t)(uintptr_t)&noise_state | 1; /* per thread */

@@ -20,6 +20,9 @@
  * The locks held are tracked in a small on-stack array that grows on the heap for long scans; if
  * that allocation fails, the scan releases everything and returns BSKIP_ENOMEM.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +40,7 @@ typedef struct held_set {
 static int held_push(held_set *h, node *x) {
     if (h->count == h->capacity) {
         size_t cap = h->capacity * 2;
-        node **grown = core_malloc(cap * sizeof *grown);
+        node **grown = bskip__malloc(cap * sizeof *grown);
         if (grown == NULL) return BSKIP_ENOMEM;
         memcpy(grown, h->nodes, h->count * sizeof *grown);
         if (h->nodes != h->local) free(h->nodes);
@@ -73,7 +76,7 @@ static int64_t scan_range(bskip *m, int64_t lo, int64_t hi, bool closed, int64_t
                           int64_t *values, size_t cap) {
     if (m == NULL || lo > hi || (keys == NULL && cap > 0)) return BSKIP_EINVAL;
     if ((lo == hi && !closed) || cap == 0) return 0;
-    trace_op_event(1, TRACE_SCAN, lo);
+    bskip__trace_op_event(1, TRACE_SCAN, lo);
     held_set held = {.count = 0, .capacity = HELD_ON_STACK};
     held.nodes = held.local;
     node *x = descend_to_level0(m, lo);
@@ -100,7 +103,7 @@ static int64_t scan_range(bskip *m, int64_t lo, int64_t hi, bool closed, int64_t
         x = nx;
     }
     held_release_all(&held); /* shrinking phase: the snapshot is taken */
-    trace_op_event(0, TRACE_SCAN, lo);
+    bskip__trace_op_event(0, TRACE_SCAN, lo);
     return rc == BSKIP_OK ? (int64_t)count : rc;
 }
 
@@ -125,7 +128,7 @@ int bskip_ceiling(bskip *m, int64_t key, int64_t *found_key, int64_t *value) {
 
 int bskip_floor(bskip *m, int64_t key, int64_t *found_key, int64_t *value) {
     if (m == NULL) return BSKIP_EINVAL;
-    trace_op_event(1, TRACE_GET, key);
+    bskip__trace_op_event(1, TRACE_GET, key);
     node *x = descend_to_level0(m, key); /* holds the greatest key <= key, if there is one */
     uint32_t i = node_upper(x, key);
     int rc = BSKIP_NOT_FOUND;
@@ -135,6 +138,6 @@ int bskip_floor(bskip *m, int64_t key, int64_t *found_key, int64_t *value) {
         rc = BSKIP_OK;
     }
     node_unlock(x, LOCK_R);
-    trace_op_event(0, TRACE_GET, key);
+    bskip__trace_op_event(0, TRACE_GET, key);
     return rc;
 }

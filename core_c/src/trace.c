@@ -9,6 +9,9 @@
  * which makes a thread open a new buffer); buffers are freed only by start/stop, which REQUIRE
  * that no operation is in flight.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#endif
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,14 +85,14 @@ static void record(trace_rec r) {
     b->recs[b->count++] = r;
 }
 
-void trace_lock_event(const node *x, int acquire, enum lock_mode mode) {
+void bskip__trace_lock_event(const node *x, int acquire, enum lock_mode mode) {
     trace_rec r = {.node = x->id, .level = (int16_t)x->level, .ev = acquire ? EV_ACQUIRE : EV_RELEASE,
                    .mode = (uint8_t)mode, .has_key = !x->is_head && x->n > 0};
     if (r.has_key) r.key = x->words[0];
     record(r);
 }
 
-void trace_op_event(int begin, enum trace_op op, int64_t key) {
+void bskip__trace_op_event(int begin, enum trace_op op, int64_t key) {
     trace_rec r = {.ev = begin ? EV_BEGIN : EV_END, .op = (uint8_t)op, .key = key, .has_key = 1};
     record(r);
 }

@@ -5,6 +5,9 @@
  * level below in tandem, checking that every key's down pointer names, in order, a node of that
  * level that the key heads.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#endif
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,8 +2,9 @@
  * bskip_* call returns BSKIP_ENOMEM or succeeds, and a call that returns BSKIP_ENOMEM leaves the
  * map valid and unchanged (bskip_put_many: exactly its first *applied pairs done).
  *
- * Built by core_c/fuzz/Makefile (`make -C core_c/fuzz oom`) against a -DBSKIP_FAILALLOC build
- * with ASan+UBSan, so a leak or a bad access on any failure path is reported too.
+ * Runs in `make -C core_c trace` (the instrumented build, whose allocator can fail), and in
+ * `make -C core_c/fuzz oom` against a -DBSKIP_FAILALLOC build with ASan+UBSan, so that a leak or a
+ * bad access on any failure path is reported too.
  *
  * Method (as SQLite's malloc tests): a fixed, seeded workload — bskip_new, then a mix of puts of
  * new and existing keys (small and extreme), put_if_absent, deletes, gets, scans long enough to
