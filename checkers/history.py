@@ -86,13 +86,22 @@ class Operation:
         return d
 
 
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
 def _jsonable(x: Any) -> Any:
-    """`x` with tuples as lists and dict values converted (what json.dumps can write)."""
+    """`x` as json.dumps can write it: tuples as lists, sets as lists (in a fixed order), map keys
+    that JSON cannot hold as their text, and values JSON has no type for (an EDN ratio, #inst,
+    #uuid, symbol...) as their text."""
+    if isinstance(x, _JSON_SCALARS):
+        return x
     if isinstance(x, (tuple, list)):
         return [_jsonable(v) for v in x]
+    if isinstance(x, (set, frozenset)):
+        return sorted((_jsonable(v) for v in x), key=repr)
     if isinstance(x, dict):
-        return {k: _jsonable(v) for k, v in x.items()}
-    return x
+        return {(k if isinstance(k, _JSON_SCALARS) else str(k)): _jsonable(v) for k, v in x.items()}
+    return str(x)
 
 
 @dataclass

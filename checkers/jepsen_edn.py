@@ -105,6 +105,9 @@ def read_jepsen_edn(text: str, path: Any, model: Model) -> History:
         if _K["process"] not in event:
             raise HistoryFormatError(path, line, "missing :process")
         proc = _plain(event[_K["process"]])
+        if not isinstance(proc, (int, str)) or isinstance(proc, bool):
+            raise HistoryFormatError(path, line, ":process must be an integer (a client) or a keyword such "
+                                     "as :nemesis, got %r" % (event[_K["process"]],))
         if typ == "invoke":
             if _name(event.get(_K["f"])) is None:
                 raise HistoryFormatError(path, line, "missing :f (the operation's function)")

@@ -4,11 +4,12 @@
     python fuzz/py/fuzz_history.py [atheris/libFuzzer flags] [CORPUS_DIR]   (fuzz; needs atheris)
     python fuzz/py/fuzz_history.py --replay FILE_OR_DIR...                  (no atheris needed)
 
-The input's first bytes pick a format argument ("auto", "jsonl", "porcupine-kv", "jepsen") and a
-way to build the file: the raw remaining bytes (any encoding, any garbage), or lines assembled
-from each format's own tokens (JSON objects with the history fields and odd values — NaN,
-huge ints, strings, nesting; Porcupine EDN maps; Jepsen log lines) so that inputs get past the
-first line. The file is read with read_history(path, format). Contract checked:
+The input's first bytes pick a format argument ("auto" or any name of the format registry,
+pybskip.checkers.formats.FORMAT_REGISTRY) and a way to build the file: the raw remaining bytes
+(any encoding, any garbage), or lines assembled from each format's own tokens (JSON objects with
+the history fields and odd values — NaN, huge ints, strings, nesting; Porcupine EDN maps; Jepsen
+log lines; Jepsen EDN event maps with nested vectors, sets, tags, records) so that inputs get past
+the first line. The file is read with read_history(path, format). Contract checked:
   - it returns a History, or raises HistoryFormatError (the documented error, naming file and
     line); any other exception escapes and the fuzzer reports it;
   - a History that was read has call <= return for every completed operation, survives
@@ -37,8 +38,10 @@ except ImportError:  # replay works without it
 if atheris is not None and __name__ == "__main__" and "--replay" not in sys.argv:
     with atheris.instrument_imports():
         from pybskip.checkers import BUILTIN, History, HistoryFormatError, ModelInputError, check
+        from pybskip.checkers.formats import FORMATS
 else:
     from pybskip.checkers import BUILTIN, History, HistoryFormatError, ModelInputError, check
+    from pybskip.checkers.formats import FORMATS
 
 # Known, reported bugs (reproducers in fuzz/py/repro/); until they are fixed the target steps
 # around them so that fuzzing goes on (FUZZ_HISTORY_STRICT=1 turns the detours off):
@@ -63,7 +66,6 @@ def known_bug(h) -> bool:
             return True  # B
     return False
 
-FORMATS = ("auto", "jsonl", "porcupine-kv", "jepsen")
 MAX_CHECK = 8
 _DIR = tempfile.mkdtemp(prefix="fuzz_history_", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
 atexit.register(shutil.rmtree, _DIR, True)
@@ -111,15 +113,34 @@ def jepsen_line(r: ByteReader) -> str:
     return "INFO  jepsen.util - %d\t%s\t%s\t%s" % (r.u8() % 4, kind, f, val)
 
 
+EDN_VALUES = ["nil", "1", "-2", "[1 2]", "[:k 3]", "[:k [1 2]]", "#{1 2}", '"s\\n"', ":kw", "\\c",
+              "[[:read :x nil] [:write :y 2]]", "#inst \"2024-01-01T00:00:00Z\"", "1/2", "2.5M", "(1 2)",
+              "{:a 1}", "#_ 1 2", "[", "]"]
+
+
+def edn_line(r: ByteReader) -> str:
+    """One Jepsen EDN event map (sometimes a record, sometimes missing fields)."""
+    kind = [":invoke", ":ok", ":fail", ":info", ":nope", '"ok"'][r.u8() % 6]
+    f = [":read", ":write", ":cas", ":acquire", ":release", ":txn", ":get"][r.u8() % 7]
+    proc = [str(r.u8() % 4), ":nemesis", "nil"][r.u8() % 3]
+    fields = [":type %s" % kind, ":f %s" % f, ":process %s" % proc,
+              ":value %s" % EDN_VALUES[r.u8() % len(EDN_VALUES)], ":index %d" % r.u8(), ":time %d" % r.u8()]
+    body = ", ".join(x for x in fields if r.u8() % 10)
+    return ("#jepsen.history.Op{%s}" if r.u8() % 4 == 0 else "{%s}") % body
+
+
 def build(r: ByteReader) -> bytes:
-    mode = r.u8() % 5
+    mode = r.u8() % 6
     if mode == 0:
         return r.data[r.pos:]
-    maker = [jsonl_line, porcupine_line, jepsen_line, None][mode - 1]
-    lines = []
+    makers = [jsonl_line, porcupine_line, jepsen_line, edn_line]
+    maker = (makers + [None])[mode - 1]
+    lines = ["["] if maker is edn_line and r.u8() % 2 else []
     for _ in range(r.u8() % 12):
-        m = maker or [jsonl_line, porcupine_line, jepsen_line][r.u8() % 3]
+        m = maker or makers[r.u8() % len(makers)]
         lines.append(m(r) if r.u8() % 10 else ["", "# c", "garbage", "{", "\x00"][r.u8() % 5])
+    if lines[:1] == ["["] and r.u8() % 4:
+        lines.append("]")
     return "\n".join(lines).encode("utf-8")
 
 
