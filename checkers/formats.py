@@ -102,6 +102,8 @@ def _read_porcupine(text: str, path: Any, model: Model) -> History:
             if need not in fields:
                 raise HistoryFormatError(path, no, "missing :%s" % need)
         proc, typ, f = fields["process"], fields["type"], fields["f"]
+        if not isinstance(proc, (int, str)) or isinstance(proc, bool):
+            raise HistoryFormatError(path, no, ":process must be an integer or a keyword, got %r" % (proc,))
         if f not in _KV_FUNCS:
             raise HistoryFormatError(path, no, ":f must be :get, :put or :append, got %r" % (f,))
         if typ == "invoke":
