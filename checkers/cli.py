@@ -1,4 +1,5 @@
-"""cli.py — `python -m pybskip.checkers check FILE|DIR [...]`: verdicts for people and for CI.
+"""cli.py — `check FILE|DIR [...]`: verdicts for people and for CI (`pybskip check` and its alias
+`python -m pybskip.checkers check`, both built by add_check_command).
 
     check FILE [--format auto|jsonl|porcupine-kv|jepsen] [--model register|cas-register|kv|sortedmap]
                [--timeout SECONDS] [--html OUT.html] [--no-partition]
@@ -7,9 +8,10 @@ history, its minimal counterexample as a per-client timeline. With a directory i
 file in it (sorted; VERDICTS.txt, README* and hidden files skipped), showing progress on stderr,
 then prints a summary table; --html then names a directory that receives one page per failure.
 Exit codes (the worst over all files): 0 linearizable, 1 NOT linearizable, 2 unknown,
-3 bad input or usage (unreadable/malformed file, unknown model, bad flag).
-Invariant: library errors are caught here and turned into one line on stderr and exit code 3;
-no traceback reaches the user for bad input.
+3 bad input or usage (unreadable/malformed file, unknown model, bad flag, --html not writable).
+Invariant: every flag and the paths are checked before any history is read (usage line and
+`error: ...`, exit 3); library errors are caught and turned into one line on stderr and exit
+code 3; no traceback reaches the user.
 """
 from __future__ import annotations
 
@@ -17,8 +19,10 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
+from .._cli_args import (Parser, add_parser, parse, positive_float, readable_path, run_command,
+                         writable_dir_error, writable_file_error)
 from .check import Result, check
 from .formats import FORMATS
 from .history import History, HistoryFormatError
@@ -27,27 +31,37 @@ from .models import BUILTIN, ModelInputError
 EXIT = {"ok": 0, "illegal": 1, "unknown": 2}
 EXIT_USAGE = 3
 SKIP = ("VERDICTS.txt",)
+TIMEOUT_MAX = 7 * 86400.0
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 3, as documented
-        self.print_usage(sys.stderr)
-        print("%s: error: %s" % (self.prog, message), file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m pybskip.checkers", description="Linearizability checker.")
-    sub = p.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("check", help="check a history file, or every file in a directory")
-    c.add_argument("path", help="history file or directory")
+def add_check_command(sub: Any) -> Parser:
+    """Adds the `check` subcommand to a subparsers action of a Parser; the one definition of its
+    arguments, used by `pybskip check` and `python -m pybskip.checkers check`."""
+    c = add_parser(sub, "check", help="check a history file, or every file in a directory, for "
+                   "linearizability (exit 0 ok, 1 not, 2 unknown, 3 bad input)",
+                   description="Checks a history (or every file in a directory) for linearizability. "
+                   "Exit status: 0 linearizable, 1 NOT linearizable, 2 unknown (timeout), "
+                   "3 bad input or usage.")
+    c.usage_exit = EXIT_USAGE
+    c.crash_exit = EXIT_USAGE
+    c.add_argument("path", type=readable_path, help="history file or directory")
     c.add_argument("--format", default="auto", choices=FORMATS)
     c.add_argument("--model", choices=sorted(BUILTIN), default=None,
                    help="default: the format's (kv for porcupine-kv, cas-register for jepsen, "
                         "the header's for jsonl), else sortedmap")
-    c.add_argument("--timeout", type=float, default=None, help="seconds per history (default none)")
+    c.add_argument("--timeout", type=positive_float(TIMEOUT_MAX), default=None,
+                   help="seconds per history (default none)")
     c.add_argument("--html", default=None, help="write the visualisation here (a directory for DIR)")
     c.add_argument("--no-partition", action="store_true", help="check without P-compositional split")
+    c.set_defaults(run=run_check, parser=c)
+    return c
+
+
+def _parser() -> Parser:
+    p = Parser(prog="python -m pybskip.checkers", description="Linearizability checker.")
+    p.usage_exit = EXIT_USAGE
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_check_command(sub)
     return p
 
 
@@ -73,8 +87,6 @@ def _run_dir(directory: Path, args: argparse.Namespace) -> int:
     rows: List[Tuple[str, str, int, float]] = []
     worst = 0
     html_dir = Path(args.html) if args.html else None
-    if html_dir:
-        html_dir.mkdir(parents=True, exist_ok=True)
     for i, f in enumerate(files):
         _progress(i, len(files), f.name)
         t = time.monotonic()
@@ -83,7 +95,7 @@ def _run_dir(directory: Path, args: argparse.Namespace) -> int:
             verdict, n = r.verdict, len(r.history)
             if html_dir and r.verdict == "illegal":
                 r.to_html(html_dir / (f.name + ".html"))
-        except (HistoryFormatError, ModelInputError) as exc:
+        except (HistoryFormatError, ModelInputError, ValueError, OSError) as exc:
             verdict, n = "bad input: %s" % exc, 0
         rows.append((f.name, verdict, n, time.monotonic() - t))
         code = EXIT.get(verdict, EXIT_USAGE)
@@ -103,15 +115,16 @@ def _run_dir(directory: Path, args: argparse.Namespace) -> int:
     return worst
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """The CLI entry point; returns the exit code (see the module doc)."""
-    args = _parser().parse_args(argv)
+def run_check(args: argparse.Namespace) -> int:
+    """The `check` command on parsed arguments; returns the exit code (see the module doc)."""
     path = Path(args.path)
-    if args.timeout is not None and args.timeout <= 0:
-        print("error: --timeout must be positive", file=sys.stderr)
-        return EXIT_USAGE
+    is_dir = path.is_dir()
+    if args.html:
+        problem = (writable_dir_error if is_dir else writable_file_error)(Path(args.html))
+        if problem:
+            args.parser.error("argument --html: %s" % problem)
     try:
-        if path.is_dir():
+        if is_dir:
             return _run_dir(path, args)
         r = _check_one(path, args)
     except (HistoryFormatError, ModelInputError, ValueError, OSError) as exc:
@@ -119,6 +132,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_USAGE
     print(r.describe())
     if args.html:
-        r.to_html(args.html)
+        try:
+            r.to_html(args.html)
+        except OSError as exc:
+            print("error: writing %s: %s" % (args.html, exc), file=sys.stderr)
+            return EXIT_USAGE
         print("html: %s" % args.html)
     return EXIT[r.verdict]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """`python -m pybskip.checkers`: returns the exit code (see the module doc)."""
+    return run_command(parse(_parser(), argv))

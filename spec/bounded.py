@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import z3
 
@@ -90,9 +90,11 @@ class Bmc:
         self.scene = scene
         self.u = u = Universe(threads=len(scene.ops), nodes=len(scene.levels),
                               max_level=max(scene.levels))
-        cells = lambda vals, mk: FiniteArray((u.nodes,), {  # noqa: E731
-            cell_key((n,)): mk(v) for n, v in zip(u.nodes, vals)})
-        bv = lambda v: z3.BitVecVal(v, u.int_sort.size())  # noqa: E731
+        def cells(vals: Sequence[Any], mk: Callable[[Any], z3.ExprRef]) -> FiniteArray:
+            return FiniteArray((u.nodes,), {cell_key((n,)): mk(v) for n, v in zip(u.nodes, vals)})
+
+        def bv(v: int) -> z3.ExprRef:
+            return z3.BitVecVal(v, u.int_sort.size())
         lvl = cells(scene.levels, bv)
         pos = cells(scene.pos, bv)
         head = cells([p == 0 for p in scene.pos], z3.BoolVal)
@@ -101,7 +103,7 @@ class Bmc:
                                                 "ishead": head.__getitem__, "op": ops.__getitem__})
         self.states = [State.fresh(u, "s0")]
         self.selects: List[List[z3.BoolRef]] = []
-        self.pairs: List[List[tuple]] = []
+        self.pairs: List[List[Tuple[z3.ExprRef, str]]] = []
         s0 = self.states[0]
         cs: List[z3.BoolRef] = [m.initial(s0)]
         for i, n in enumerate(u.nodes):
@@ -151,7 +153,7 @@ class Bmc:
         s, n = self.states[k], self.states[k + 1]
         alts: List[z3.BoolRef] = []
         nexts: List[State] = []
-        pairs: List[tuple] = []
+        pairs: List[Tuple[z3.ExprRef, str]] = []
         for t in u.threads:
             for tr in m.transitions:
                 guard, nxt = tr.fn(m, s, t, Choices(u, "k%d.%s.%s" % (k, t, tr.name)))

@@ -26,7 +26,7 @@ from typing import Callable, List, Optional, Tuple
 import z3
 
 from .invariants import conjuncts, invariant, shape, newly_acquired_above_held, rank_lt
-from .model import Model
+from .model import Model, Transition
 from .state import State
 from .universe import PC, Choices, Universe
 
@@ -103,19 +103,20 @@ def obligations(variant: Optional[str] = None) -> List[Tuple[str, Callable[[], P
                                 conjuncts(m, s))
     obs.append(("init", init))
     for tr in m.transitions:
-        def step(tr=tr) -> ProofResult:
+        def step(tr: Transition = tr) -> ProofResult:
             guard, n = tr.fn(m, s, t, Choices(u, tr.name))
             return _check_conjuncts("step %s preserves the invariant" % tr.name,
                                     [ax, inv, guard], conjuncts(m, n))
 
-        def order(tr=tr) -> ProofResult:
+        def order(tr: Transition = tr) -> ProofResult:
             guard, n = tr.fn(m, s, t, Choices(u, tr.name))
             return _check("step %s acquires only above held locks" % tr.name, [ax, inv, guard],
                           newly_acquired_above_held(m, s, n, t))
         obs.append(("step " + tr.name, step))
         obs.append(("order " + tr.name, order))
 
-    pend = lambda w: s.pc[w] == PC["PEND"]  # noqa: E731
+    def pend(w: z3.ExprRef) -> z3.BoolRef:
+        return s.pc[w] == PC["PEND"]
     edge_up = m.waits_for(s, t, v)
     obs.append(("wait-for edges increase rank", lambda: _check(
         "every wait-for edge strictly increases the awaited (node, mode)",
@@ -150,7 +151,22 @@ def obligations(variant: Optional[str] = None) -> List[Tuple[str, Callable[[], P
     return obs
 
 
-def prove(variant: Optional[str] = None) -> List[ProofResult]:
-    """Runs every obligation; returns one ProofResult each (all proved for variant None)."""
-    return [thunk() for _, thunk in obligations(variant)]
+def prove(variant: Optional[str] = None, *, part: Tuple[int, int] = (0, 1),
+          progress: Optional[Callable[[int, int], None]] = None) -> List[ProofResult]:
+    """Runs every obligation; returns one ProofResult each (all proved for variant None).
+
+    :param part: (k, n): only the obligations whose index i has i % n == k, so that n processes
+        can share the proof (`pybskip verify` does); the parts together are the whole proof.
+    :param progress: called as progress(done, total) after each obligation of this part.
+    """
+    k, n = part
+    if not (n >= 1 and 0 <= k < n):
+        raise ValueError("part must be (k, n) with 0 <= k < n, not %r" % (part,))
+    mine = [thunk for i, (_, thunk) in enumerate(obligations(variant)) if i % n == k]
+    results: List[ProofResult] = []
+    for thunk in mine:
+        results.append(thunk())
+        if progress is not None:
+            progress(len(results), len(mine))
+    return results
 

@@ -5,7 +5,8 @@ times on real pthreads with schedule noise (executor.run_program on the instrume
 validates the structure after every run and checks every history with the checker's `sortedmap`
 model (check.check_events). It stops at the first failure — a non-linearizable history (the
 checker minimises it and the files are saved), a structural invariant broken at quiescence, or a
-crash of the run — or when the time budget is spent. `pybskip verify` and ci/mutants.py use it;
+crash of the run — or when the time budget is spent (checked before every run: it overruns by at
+most one run and its check). `pybskip verify` and ci/mutants.py use it;
 the pytest suite uses the same pieces through Hypothesis (which also shrinks the program).
 Invariant: a HuntReport's counters only count histories that were fully checked.
 """
@@ -38,7 +39,7 @@ class HuntReport:
     programs: int = 0
     histories: int = 0
     operations: int = 0
-    verdicts: Counter = field(default_factory=Counter)
+    verdicts: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     failure: Optional[Failure] = None
 
@@ -60,7 +61,9 @@ def hunt(seconds: float, *, engine: Optional[Engine] = None, seed: int = 0, max_
     while time.monotonic() - start < seconds and report.failure is None:
         program = build_program(rnd.randint, max_threads=max_threads, max_ops=max_ops)
         report.programs += 1
-        for _ in range(runs_per_program):
+        for run in range(runs_per_program):
+            if run and time.monotonic() - start >= seconds:  # the budget also ends a program's runs
+                break
             try:
                 events = run_program(program, engine, noise=noise, seed=rnd.getrandbits(31) | 1)
             except StructureError as exc:

@@ -38,7 +38,7 @@ def record_trace(path: Union[str, Path], *, threads: int = 4, max_ops: int = 60,
     try:
         run_program(program, engine, noise=noise, seed=seed)
     finally:
-        count = lib.bskip_trace_stop(str(path).encode())
+        count = int(lib.bskip_trace_stop(str(path).encode()))
     if count < 0:
         raise RuntimeError("writing the trace to %s failed: %s"
                            % (path, ffi.string(lib.bskip_strerror(count)).decode()))
