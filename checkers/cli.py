@@ -1,10 +1,13 @@
 """cli.py — `check FILE|DIR [...]`: verdicts for people and for CI (`pybskip check` and its alias
 `python -m pybskip.checkers check`, both built by add_check_command).
 
-    check FILE [--format auto|jsonl|porcupine-kv|jepsen] [--model register|cas-register|kv|sortedmap]
-               [--timeout SECONDS] [--html OUT.html] [--no-partition]
+    check FILE [--format auto|<a format of formats.FORMAT_REGISTRY>] [--model <models.MODEL_NAMES>]
+               [--init VALUE] [--timeout SECONDS] [--html OUT.html] [--json] [--no-partition]
 prints one verdict line (`linearizable`, `NOT linearizable` or `unknown`) and, for a failing
-history, its minimal counterexample as a per-client timeline. With a directory it checks every
+history, its faithful minimal counterexample as a per-client timeline and its first failure, with
+file lines; stderr names the format read (and whether it was detected). --json prints the result
+as one JSON object instead (one per line for a directory). --timeout bounds each history's whole
+check (verdict, counterexample, report). With a directory it checks every
 file in it (sorted; VERDICTS.txt, README* and hidden files skipped), showing progress on stderr,
 then prints a summary table; --html then names a directory that receives one page per failure.
 Exit codes (the worst over all files): 0 linearizable, 1 NOT linearizable, 2 unknown,
@@ -16,6 +19,7 @@ code 3; no traceback reaches the user.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -24,9 +28,11 @@ from typing import Any, List, Optional, Sequence, Tuple
 from .._cli_args import (Parser, add_parser, parse, positive_float, readable_path, run_command,
                          writable_dir_error, writable_file_error)
 from .check import Result, check
-from .formats import FORMATS
+from .edn import EdnError, read_all
+from .formats import FORMAT_REGISTRY, FORMATS
 from .history import History, HistoryFormatError
-from .models import BUILTIN, ModelInputError
+from .jepsen_edn import plain
+from .models import MODEL_NAMES, ModelInputError
 
 EXIT = {"ok": 0, "illegal": 1, "unknown": 2}
 EXIT_USAGE = 3
@@ -45,13 +51,20 @@ def add_check_command(sub: Any) -> Parser:
     c.usage_exit = EXIT_USAGE
     c.crash_exit = EXIT_USAGE
     c.add_argument("path", type=readable_path, help="history file or directory")
-    c.add_argument("--format", default="auto", choices=FORMATS)
-    c.add_argument("--model", choices=sorted(BUILTIN), default=None,
-                   help="default: the format's (kv for porcupine-kv, cas-register for jepsen, "
-                        "the header's for jsonl), else sortedmap")
+    c.add_argument("--format", default="auto", choices=FORMATS,
+                   help="; ".join("%s: %s" % (f.name, f.summary) for f in FORMAT_REGISTRY.values())
+                   + " (default auto: detected from the first line, and named on stderr)")
+    c.add_argument("--model", choices=MODEL_NAMES, default=None, metavar="MODEL",
+                   help="one of %s; default: the format's (%s), else sortedmap" % (
+                       ", ".join(MODEL_NAMES), ", ".join("%s for %s" % (f.default_model, f.name)
+                                                         for f in FORMAT_REGISTRY.values() if f.default_model)))
+    c.add_argument("--init", type=_init_value, default=None, metavar="VALUE",
+                   help="initial value of register-like models, as EDN or JSON (default nil, as Knossos)")
     c.add_argument("--timeout", type=positive_float(TIMEOUT_MAX), default=None,
-                   help="seconds per history (default none)")
+                   help="seconds per history for the whole check: verdict, counterexample, report "
+                        "(default none)")
     c.add_argument("--html", default=None, help="write the visualisation here (a directory for DIR)")
+    c.add_argument("--json", action="store_true", help="print the result as one JSON object")
     c.add_argument("--no-partition", action="store_true", help="check without P-compositional split")
     c.set_defaults(run=run_check, parser=c)
     return c
@@ -65,9 +78,24 @@ def _parser() -> Parser:
     return p
 
 
-def _check_one(path: Path, args: argparse.Namespace) -> Result:
-    history = History.load(path, args.format)
-    return check(history, args.model, args.timeout, partition=not args.no_partition)
+def _init_value(text: str) -> Any:
+    """--init: an EDN (or JSON) scalar or collection, keywords as their names."""
+    try:
+        forms = read_all(text)
+    except EdnError as exc:
+        raise argparse.ArgumentTypeError("not an EDN value: %s" % exc.message) from None
+    if len(forms) != 1:
+        raise argparse.ArgumentTypeError("expected one EDN value, got %d" % len(forms))
+    return plain(forms[0])
+
+
+def _check_one(path: Path, args: argparse.Namespace, announce: bool = True) -> Result:
+    history = History.load(path, args.format, args.model, args.init)
+    if announce:
+        how = "detected" if args.format == "auto" else "as given"
+        print("%s: format %s (%s), %d operations" % (path.name, history.format, how, len(history)),
+              file=sys.stderr)
+    return check(history, args.model, args.timeout, partition=not args.no_partition, init=args.init)
 
 
 def _files(directory: Path) -> List[Path]:
@@ -91,17 +119,23 @@ def _run_dir(directory: Path, args: argparse.Namespace) -> int:
         _progress(i, len(files), f.name)
         t = time.monotonic()
         try:
-            r = _check_one(f, args)
+            r = _check_one(f, args, announce=False)
             verdict, n = r.verdict, len(r.history)
+            if args.json:
+                print(json.dumps(r.to_json()))
             if html_dir and r.verdict == "illegal":
                 r.to_html(html_dir / (f.name + ".html"))
         except (HistoryFormatError, ModelInputError, ValueError, OSError) as exc:
             verdict, n = "bad input: %s" % exc, 0
+            if args.json:
+                print(json.dumps({"history": f.name, "verdict": "bad input", "error": str(exc)}))
         rows.append((f.name, verdict, n, time.monotonic() - t))
         code = EXIT.get(verdict, EXIT_USAGE)
         worst = max(worst, code)
     _progress(len(files), len(files), "done")
     sys.stderr.write("\n")
+    if args.json:
+        return worst
     label = {"ok": "linearizable", "illegal": "NOT linearizable", "unknown": "unknown"}
     w = max([len(r[0]) for r in rows] + [4])
     print("%-*s  %-18s %6s %9s" % (w, "file", "verdict", "ops", "seconds"))
@@ -130,7 +164,7 @@ def run_check(args: argparse.Namespace) -> int:
     except (HistoryFormatError, ModelInputError, ValueError, OSError) as exc:
         print("error: %s" % exc, file=sys.stderr)
         return EXIT_USAGE
-    print(r.describe())
+    print(json.dumps(r.to_json()) if args.json else r.describe())
     if args.html:
         try:
             r.to_html(args.html)

@@ -80,7 +80,7 @@ def _edn_line_map(line: str) -> Optional[Dict[str, Any]]:
         return None
     if len(forms) != 1 or not isinstance(forms[0], dict):
         return None
-    return {getattr(k, "text", k): v for k, v in forms[0].items()}
+    return {str(getattr(k, "text", k)): v for k, v in forms[0].items()}
 
 
 def _sniff_porcupine(line: str) -> bool:

@@ -37,16 +37,16 @@ def _name(x: Any) -> Optional[str]:
     return text if isinstance(text, str) else None
 
 
-def _plain(v: Any) -> Any:
+def plain(v: Any) -> Any:
     """An EDN value with keywords as their names (what models and reports compare and show)."""
     if isinstance(v, Keyword):
         return v.text
     if isinstance(v, (EdnVector, EdnList, list, tuple)):
-        return tuple(_plain(x) for x in v)
+        return tuple(plain(x) for x in v)
     if isinstance(v, frozenset):
-        return frozenset(_plain(x) for x in v)
+        return frozenset(plain(x) for x in v)
     if isinstance(v, dict):
-        return {_plain(k): _plain(x) for k, x in v.items()}
+        return {plain(k): plain(x) for k, x in v.items()}
     return v
 
 
@@ -79,18 +79,18 @@ def read_jepsen_edn(text: str, path: Any, model: Model) -> History:
     def operation(pos: int, inv: EdnMap, inv_line: int, done: Optional[EdnMap], ret_pos: Optional[int],
                   ret_line: Optional[int]) -> Operation:
         f = _name(inv.get(_K["f"]))
-        completion = _plain(done.get(_K["value"])) if done is not None else None
+        completion = plain(done.get(_K["value"])) if done is not None else None
         try:
-            inp, out = model.from_jepsen(f or "", _plain(inv.get(_K["value"])), completion)
+            inp, out = model.from_jepsen(f or "", plain(inv.get(_K["value"])), completion)
         except ModelInputError as exc:
             raise HistoryFormatError(path, ret_line or inv_line, str(exc)) from None
         source: Dict[str, Any] = {"line": inv_line, "ret_line": ret_line,
-                                  "process": _plain(inv.get(_K["process"]))}
+                                  "process": plain(inv.get(_K["process"]))}
         for key, event in (("", inv), ("ret_", done)):
             if event is not None:
                 for field in ("index", "time"):
                     if _K[field] in event:
-                        source[key + field] = _plain(event[_K[field]])
+                        source[key + field] = plain(event[_K[field]])
         if done is None or out is UNKNOWN:  # pending, or a completion that constrains nothing
             if done is not None:
                 source["unconstrained"] = True
@@ -104,7 +104,7 @@ def read_jepsen_edn(text: str, path: Any, model: Model) -> History:
                                      % (event.get(_K["type"]),))
         if _K["process"] not in event:
             raise HistoryFormatError(path, line, "missing :process")
-        proc = _plain(event[_K["process"]])
+        proc = plain(event[_K["process"]])
         if not isinstance(proc, (int, str)) or isinstance(proc, bool):
             raise HistoryFormatError(path, line, ":process must be an integer (a client) or a keyword such "
                                      "as :nemesis, got %r" % (event[_K["process"]],))

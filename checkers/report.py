@@ -102,9 +102,23 @@ def describe(result: Result) -> str:
         after = ""
         if id(op) in order and states[order[id(op)] - 1]:
             after = "   state: %s" % states[order[id(op)] - 1]
-        lines.append("  %-3s client %-4s %-24s %s%s" % (mark, op.client, when,
-                                                        result.model.describe_operation(op), after))
+        lines.append("  %-3s client %-4s %-24s %s%s%s" % (mark, op.client, when,
+                                                          result.model.describe_operation(op), after,
+                                                          _where(op)))
+    first = result.first_failure
+    if first is not None:
+        lines.append("first failure: %s by client %s%s — the history up to its return has no "
+                     "linearization" % (result.model.describe_operation(first), first.client, _where(first)))
     return "\n".join(lines)
+
+
+def _where(op: Operation) -> str:
+    """'   (line 12-14)': where a file reader found the operation's call and return."""
+    if op.call_line is None:
+        return ""
+    if op.ret_line is None or op.ret_line == op.call_line:
+        return "   (line %d)" % op.call_line
+    return "   (lines %d-%d)" % (op.call_line, op.ret_line)
 
 
 def _cx_words(result: Result) -> str:
