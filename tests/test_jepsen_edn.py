@@ -195,3 +195,34 @@ def test_edn_verdicts_match_brute_force(tmp_path_factory, seed, vector):
     path.write_text(text)
     want = "ok" if brute_force(_oracle_ops(events), None, _step) else "illegal"
     assert check(History.load(path), "cas-register").verdict == want, text
+
+
+WRONG_FORMAT = [  # (file, --format it is not)
+    (CORPUS / "cas-register-ok.edn", "jepsen"),
+    (CORPUS / "cas-register-ok.edn", "jsonl"),
+    (CORPUS / "cas-register-ok.edn", "porcupine-kv"),
+    (CORPUS.parent / "data" / "jepsen-etcd" / "etcd_000.log", "jepsen-edn"),
+    (CORPUS.parent / "data" / "jepsen-etcd" / "etcd_000.log", "porcupine-kv"),
+    (CORPUS.parent / "data" / "porcupine-kv" / "c01-ok.txt", "jepsen"),
+    (MALFORMED / "page.html", "jepsen"),
+    (MALFORMED / "page.html", "jepsen-edn"),
+]
+
+
+@pytest.mark.parametrize("path, fmt", WRONG_FORMAT, ids=["%s-as-%s" % (p.name, f) for p, f in WRONG_FORMAT])
+def test_cli_file_that_is_not_the_given_format_exits_3(path, fmt):
+    p = _cli(path, "--format", fmt)
+    assert p.returncode == 3, (p.stdout, p.stderr)
+    assert "%s:" % path.name in p.stderr and "Traceback" not in p.stderr and p.stdout == "", p.stderr
+
+
+def test_cli_timeout_bounds_an_illegal_200_operation_history(tmp_path):
+    from test_checkers_timeout import PyRegister, overlapping_history  # noqa: F401 (same generator)
+
+    f = tmp_path / "h.jsonl"
+    History(overlapping_history(1, 30), model="register").save(f)
+    import time
+    t0 = time.monotonic()
+    p = _cli(f, "--timeout", "5")
+    assert time.monotonic() - t0 <= 6.5, "the CLI ran past --timeout 5 (+ interpreter start)"
+    assert p.returncode in (1, 2), (p.stdout, p.stderr)
