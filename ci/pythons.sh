@@ -7,12 +7,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 versions=("$@"); [ ${#versions[@]} -gt 0 ] || versions=(3.9 3.13)
-find_python() { # X.Y -> path
-    local v=$1 p root
-    if p=$(command -v "python$v" 2>/dev/null); then echo "$p"; return; fi
+find_python() { # X.Y -> path of an interpreter that runs and is X.Y (pyenv's first: its shims
+    local v=$1 p root cand   # on PATH may exist for versions that are not selected)
     root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
-    p=$(ls -d "$root"/versions/"$v".*/bin/python3 2>/dev/null | sort -V | tail -1)
-    [ -n "$p" ] && echo "$p"
+    for cand in $(ls -d "$root"/versions/"$v".*/bin/python3 2>/dev/null | sort -V -r) \
+                $(command -v "python$v" 2>/dev/null); do
+        p=$("$cand" -c 'import sys; print(sys.executable) if "%d.%d" % sys.version_info[:2] == "'"$v"'" else None' \
+            2>/dev/null) || continue
+        [ -n "$p" ] && [ "$p" != None ] && { echo "$cand"; return; }
+    done
+    return 1
 }
 for v in "${versions[@]}"; do
     py=$(find_python "$v") || true
