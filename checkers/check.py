@@ -9,7 +9,7 @@ models through callbacks). For an illegal part:
     linearization — a binary search over return instants (the property is monotone);
   * the counterexample: the part is shrunk while it stays non-linearizable AND closed: no kept
     completed operation loses an operation that may justify what it observed and may precede it
-    in real time (Model.justifies, writer.call < observer.ret). A closed sub-history keeps, for
+    in real time (Model.justifies, writer.call <= observer.ret: intervals are closed). A closed sub-history keeps, for
     every kept observer, the operations that could have set the state it saw, so it is
     non-linearizable because of what the history does, not because a justifying write was
     deleted (checkers/README.md, "Counterexamples", has the argument). Steps: the shortest
@@ -267,7 +267,7 @@ def _first_failure(ops: Sequence[Operation], model: Model, deadline: float) -> O
 
 class _Closure:
     """Which operations of the failing part justify which kept observers (Model.justifies with
-    writer.call < observer.ret), to test in O(removed x dependents) whether removing some
+    writer.call <= observer.ret: intervals are closed), to test in O(removed x dependents) whether removing some
     operations keeps a sub-history closed. Built in O(n^2) model calls, stopping at a deadline."""
 
     def __init__(self, ops: Sequence[Operation], model: Model, deadline: float) -> None:
@@ -281,7 +281,7 @@ class _Closure:
             if time.monotonic() > deadline:
                 self.complete = False
                 return
-            first = bisect.bisect_right(rets, w.call)
+            first = bisect.bisect_left(rets, w.call)  # observers with ret >= w.call (closed intervals)
             deps = [oi for _, oi in observers[first:] if oi != wi and model.justifies(w, ops[oi])]
             if deps:
                 self.dependents[id(w)] = [id(ops[oi]) for oi in deps]

@@ -163,6 +163,8 @@ def run_check(args: argparse.Namespace) -> int:
         r = _check_one(path, args)
     except (HistoryFormatError, ModelInputError, ValueError, OSError) as exc:
         print("error: %s" % exc, file=sys.stderr)
+        if args.json:
+            print(json.dumps({"history": path.name, "verdict": "bad input", "error": str(exc)}))
         return EXIT_USAGE
     print(json.dumps(r.to_json()) if args.json else r.describe())
     if args.html:

@@ -109,6 +109,8 @@ def _read_porcupine(text: str, path: Any, model: Model) -> History:
         if typ == "invoke":
             if proc in pending:
                 raise HistoryFormatError(path, no, "process %r invoked again before its :ok" % proc)
+            if "key" not in fields:
+                raise HistoryFormatError(path, no, "missing :key")
             inp = {"f": f, "key": fields.get("key")}
             if f != "get":
                 inp["value"] = fields.get("value")
@@ -117,6 +119,12 @@ def _read_porcupine(text: str, path: Any, model: Model) -> History:
             if proc not in pending:
                 raise HistoryFormatError(path, no, ":ok for process %r with no pending :invoke" % proc)
             call, inp = pending.pop(proc)
+            if f != inp["f"] or ("key" in fields and fields["key"] != inp["key"]):
+                raise HistoryFormatError(path, no, "this :ok (:f %s, :key %r) does not match the :invoke of "
+                                         "line %d (:f %s, :key %r)"
+                                         % (f, fields.get("key"), call, inp["f"], inp["key"]))
+            if f == "get" and "value" not in fields:
+                raise HistoryFormatError(path, no, "the :ok of a :get must carry the :value read")
             out = fields.get("value") if f == "get" else None
             ops.append(Operation(proc, inp, out, call, no, {"line": call, "ret_line": no}))
         else:
@@ -159,13 +167,15 @@ def _cas_input(f: str, arg: Any) -> Dict[str, Any]:
 def _read_jepsen_log(text: str, path: Any, model: Model) -> History:
     pending: Dict[int, Tuple[int, str, Any]] = {}
     ops: List[Operation] = []
+    seen_op_line = False
     for no, raw in enumerate(text.splitlines(), 1):
         m = _JEPSEN.search(raw)
         if m is None:
-            if not raw.strip() or _LOG_LINE.match(raw):
+            if not raw.strip() or (_LOG_LINE.match(raw) and "jepsen.util" not in raw):
                 continue  # other log output
-            raise HistoryFormatError(path, no, "expected a Jepsen log line such as "
+            raise HistoryFormatError(path, no, "expected a Jepsen operation line such as "
                                      "`INFO  jepsen.util - 3\t:invoke\t:cas\t[3 0]`, got %r" % raw[:80])
+        seen_op_line = True
         if not m.group(1).isdigit():
             continue  # the nemesis (`:nemesis`): not a client operation
         proc, typ, f, tok = int(m.group(1)), m.group(2), m.group(3), m.group(4)
@@ -197,6 +207,9 @@ def _read_jepsen_log(text: str, path: Any, model: Model) -> History:
     for proc, (call, f, arg) in pending.items():
         ops.append(Operation(proc, _cas_input(f, arg), None, call, None,
                              {"line": call, "ret_line": None, "process": proc}))
+    if not seen_op_line:
+        raise HistoryFormatError(path, None, "no Jepsen operation lines (`INFO jepsen.util - <process> "
+                                 ":<type> :<f> <value>`): not a Jepsen log")
     return History(ops, "", "cas-register")
 
 

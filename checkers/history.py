@@ -187,10 +187,17 @@ class History:
         return cls(ops, name, model)
 
 
+OP_FIELDS = ("client", "call", "return", "input", "output")
+
+
 def _parse_op(obj: Dict[str, Any], path: Union[str, Path, None], no: int) -> Operation:
     for fld in ("client", "call", "input"):
         if fld not in obj:
             raise HistoryFormatError(path, no, "missing field %r" % fld)
+    unknown = sorted(set(obj) - set(OP_FIELDS))
+    if unknown:
+        raise HistoryFormatError(path, no, "unknown field %s (an operation has %s)"
+                                 % (", ".join(map(repr, unknown)), ", ".join(OP_FIELDS)))
     call, ret, inp = obj["call"], obj.get("return"), obj["input"]
     if not isinstance(call, (int, float)) or isinstance(call, bool) or not math.isfinite(call):
         raise HistoryFormatError(path, no, "field 'call' must be a finite number, got %r" % (call,))

@@ -14,7 +14,8 @@ Semantics, as knossos.history defines them (`pairs+`, `complete`, `with-syntheti
   * :info, or no completion at all, means indeterminate: the operation is pending (it may take
     effect at any time after its call, or never);
   * an :info with no open invoke (the nemesis, or any process's note) is not an operation: ignored;
-  * the model maps (:f, invoke :value, :ok :value) to its operations (Model.from_jepsen).
+  * the model maps (:f, the invoke's :value, the :ok's :value) to its operations
+    (Model.from_jepsen); an :ok's non-nil :value replaces the invoke's (Knossos' `complete`).
 Errors: HistoryFormatError naming the file, the line and what was expected.
 """
 from __future__ import annotations

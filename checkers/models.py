@@ -88,7 +88,7 @@ class Model:
     def justifies(self, writer: Operation, observer: Operation) -> bool:
         """May `writer`'s effect be part of what the completed `observer` saw, were `writer`
         linearized before it? The counterexample minimiser never deletes an operation that
-        justifies a kept observer it may precede in real time (writer.call < observer.ret), so
+        justifies a kept observer it may precede in real time (writer.call <= observer.ret: intervals are closed), so
         a counterexample cannot blame a read on a write it deleted (checkers/README.md,
         "Counterexamples"). Must be True whenever the state `observer` needs can depend on
         `writer`; a model may be precise (a read of v depends only on writes of v) or
@@ -173,10 +173,17 @@ class Register(Model):
         return False
 
     def from_jepsen(self, f: str, value: Any, completion: Any) -> Tuple[Dict[str, Any], Any]:
-        """Knossos' register: :read (completion :value nil constrains nothing: Knossos accepts
-        it in every state), :write v, and for cas-register :cas [from to] (:ok = swapped)."""
+        """Knossos' register: :read (invoked with nil; a completion :value nil constrains nothing:
+        Knossos accepts it in every state), :write v, and for cas-register :cas [from to] (:ok =
+        swapped); an :ok's non-nil :value replaces the invoke's (Knossos' history/complete)."""
         if f == "read":
+            if value is not None:
+                raise ModelInputError("%s: a :read invoked with :value %r (a plain register read takes nil); "
+                                      "for jepsen.independent histories use --model independent:%s"
+                                      % (self.name, value, self.name))
             return {"f": "read"}, UNKNOWN if completion is None else completion
+        if completion is not None:
+            value = completion  # Knossos' history/complete: the :ok's value is the operation's
         if f == "write":
             return {"f": "write", "value": value}, None
         if f == "cas" and "cas" in self.FUNCS:

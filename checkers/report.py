@@ -94,11 +94,16 @@ def describe(result: Result) -> str:
     clients = sorted({o.client for o in ops}, key=str)
     lines.append("%s: %d operations (of %d in the failing partition), clients %s"
                  % (_cx_words(result), len(ops), len(result.partition or []), ", ".join(map(str, clients))))
-    lines.append("longest partial linearization: %d of %d operations (marked #n); the unmarked "
-                 "ones cannot follow it" % (len(order), len(ops)))
+    known = bool(result.partial_linearizations)
+    if known:
+        lines.append("longest partial linearization: %d of %d operations (marked #n); the unmarked "
+                     "ones cannot follow it; times relative to the first call" % (len(order), len(ops)))
+    else:
+        lines.append("longest partial linearization: not computed (the time budget ran out); "
+                     "times relative to the first call")
     for op in ops:
         when = "[%s, %s]" % (_fmt(op.call - t0), "pending" if op.ret is None else _fmt(op.ret - t0))
-        mark = "#%d" % order[id(op)] if id(op) in order else "!!"
+        mark = "#%d" % order[id(op)] if id(op) in order else ("!!" if known else "  ")
         after = ""
         if id(op) in order and states[order[id(op)] - 1]:
             after = "   state: %s" % states[order[id(op)] - 1]

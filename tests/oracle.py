@@ -41,12 +41,12 @@ def brute_force(ops: Sequence[Operation], init: Any,
 def justifiers_kept(sub: Sequence[Operation], full: Sequence[Operation], model: Any) -> bool:
     """The counterexample contract (checkers/README.md, "Counterexamples"): every completed
     operation of `sub` keeps every operation of `full` that may justify it and may precede it in
-    real time (model.justifies(x, o) and x.call < o.ret). O(|sub| x |full|)."""
+    real time (model.justifies(x, o) and x.call <= o.ret). O(|sub| x |full|)."""
     kept = {id(o) for o in sub}
     return all(id(x) in kept for o in sub if o.ret is not None for x in full
-               if x is not o and x.call < o.ret and model.justifies(x, o))
+               if x is not o and x.call <= o.ret and model.justifies(x, o))
 
 
 def removal_breaks_closure(x: Operation, rest: Sequence[Operation], model: Any) -> bool:
     """Would removing `x` leave an operation of `rest` without one of its justifiers?"""
-    return any(o.ret is not None and x.call < o.ret and model.justifies(x, o) for o in rest)
+    return any(o.ret is not None and x.call <= o.ret and model.justifies(x, o) for o in rest)

@@ -226,3 +226,38 @@ def test_cli_timeout_bounds_an_illegal_200_operation_history(tmp_path):
     p = _cli(f, "--timeout", "5")
     assert time.monotonic() - t0 <= 6.5, "the CLI ran past --timeout 5 (+ interpreter start)"
     assert p.returncode in (1, 2), (p.stdout, p.stderr)
+
+
+REJECTED = [  # (format, text, line, what the error names): inputs a reader must not skip
+    ("jepsen", "INFO  jepsen.util - 0\t:invoke\t:write\t1\nINFO  jepsen.util - 0\t:ok\t:write\t1\n"
+               "INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\tok\t:read\t2\n", 4,
+     "expected a Jepsen operation line"),
+    ("jepsen", "INFO  some.thing - starting\nWARN  other - hello\n", None, "no Jepsen operation lines"),
+    ("jsonl", '{"client": 0, "call": 1, "return": 2, "input": {"f": "get", "key": 1}, "outptu": 7}\n', 1,
+     "unknown field 'outptu'"),
+    ("porcupine-kv", '{:process 0, :type :invoke, :f :get, :key "1"}\n{:process 0, :type :ok, :f :put, '
+                     ':key "1", :value "x"}\n', 2, "does not match the :invoke"),
+    ("porcupine-kv", '{:process 0, :type :invoke, :f :get, :key "1"}\n{:process 0, :type :ok, :f :get, '
+                     ':key "1"}\n', 2, "must carry the :value"),
+    ("jepsen-edn", '{:type :invoke, :f :read, :value [:a nil], :process 0}\n'
+                   '{:type :ok, :f :read, :value [:a 1], :process 0}\n', 2, "independent"),
+]
+
+
+@pytest.mark.parametrize("fmt, text, line, what", REJECTED, ids=["%s-%d" % (r[0], i) for i, r in enumerate(REJECTED)])
+def test_reader_rejects_what_it_does_not_recognise(tmp_path, fmt, text, line, what):
+    f = tmp_path / "h.txt"
+    f.write_text(text)
+    with pytest.raises(HistoryFormatError) as info:
+        History.load(f, fmt)
+    assert info.value.line == line and what in info.value.message, info.value
+
+
+def test_an_ok_value_replaces_the_invoke_value(tmp_path):
+    # Knossos' history/complete: the write's :ok says 2, so a later read of 2 is linearizable
+    f = tmp_path / "h.edn"
+    f.write_text("{:type :invoke, :f :write, :value 1, :process 0}\n{:type :ok, :f :write, :value 2, :process 0}\n"
+                 "{:type :invoke, :f :read, :value nil, :process 1}\n{:type :ok, :f :read, :value 2, :process 1}\n")
+    h = History.load(f)
+    assert [o.input for o in h if o.f == "write"] == [{"f": "write", "value": 2}]
+    assert check(h).verdict == "ok"
