@@ -8,6 +8,7 @@ the copy is attacked within a time budget (default 60 s per mutant):
      against an instrumented cffi build of the patched sources, in a child process (so a crash
      cannot take this script down); the build is pybskip/_cffi_build.py's, with the flags that
      its read_flags() reads from the copy's core_c/flags.mk (the ones core_c's Makefiles use);
+     a hunt still running 30 s past its budget has hung in the core (deadlock or livelock): caught;
   2. if that did not catch it, the C test suite of the patched copy under ThreadSanitizer and then
      AddressSanitizer+UBSan (a sanitizer report, a failed check or a validate failure catches it).
 Prints one line per mutant — caught or not, by what, how fast — and a last line
@@ -29,6 +30,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "tests" / "mutants"
+HUNG_GRACE = 30.0  # seconds past its budget after which a hunt that has not returned is stuck
 
 HUNT_CHILD = r"""
 import importlib.util, json, sys, time
@@ -61,9 +63,13 @@ def apply(patch: Path, tmp: Path) -> None:
 def hunt_phase(tmp: Path, budget: float, seed: int) -> dict[str, Any]:
     try:
         proc = subprocess.run([sys.executable, "-c", HUNT_CHILD, str(tmp), str(budget), str(seed)],
-                              capture_output=True, text=True, timeout=budget + 120, cwd=tmp)
+                              capture_output=True, text=True, timeout=budget + HUNG_GRACE, cwd=tmp)
     except subprocess.TimeoutExpired:
-        return {"caught": False, "kind": "hung (no verdict)", "histories": 0}
+        # The hunt stops at its budget on a correct core (its last check takes well under a
+        # second); still running HUNG_GRACE s later, its threads are stuck in the core: a
+        # deadlock or livelock, which `pybskip verify` reports as a failed step. Caught.
+        return {"caught": True, "kind": "hung", "seconds": budget + HUNG_GRACE,
+                "histories": 0, "hung": True}
     if proc.returncode != 0:
         why = "signal %d" % -proc.returncode if proc.returncode < 0 else "exit %d" % proc.returncode
         return {"caught": False, "crashed": why, "kind": None, "histories": 0,
@@ -115,7 +121,10 @@ def main() -> int:
             apply(patch, tmp)
             h = hunt_phase(tmp, args.budget * 0.5, args.seed)
             how = ""
-            if h.get("caught"):
+            if h.get("hung"):
+                how = "the hunt hanging: no verdict %.0f s past its %.0f s budget (deadlock or livelock)" % (
+                    HUNG_GRACE, args.budget * 0.5)
+            elif h.get("caught"):
                 how = "%s history after %.1fs (%d histories)" % (h["kind"], h["seconds"], h["histories"])
             else:
                 san = sanitizer_phase(tmp, max(10.0, args.budget - (time.monotonic() - start)))
