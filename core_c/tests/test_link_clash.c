@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "test_util.h" /* CHECK */
+
 static int calls; /* calls of the stand-ins below; the program makes exactly NAMES of them */
 static const char *last_called = "";
 
@@ -47,15 +49,6 @@ STANDIN(int, trace_lock_event, (void), 0)
 STANDIN(int, trace_op_event, (void), 0)
 #define NAMES 17
 
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond);      \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fputc('\n', stderr);                                                           \
-            exit(1);                                                                       \
-        }                                                                                  \
-    } while (0)
 
 /* Calls every stand-in once, from the program itself. */
 static int call_own(void) {
