@@ -6,12 +6,15 @@ Steps (each reports ok/FAILED, what it counted, and its time):
   bounded     the protocol explored exhaustively in small scenes (2-3 threads): no deadlock, no use
               after free, every thread can finish; to the depth the budget buys (depth_for)
   variants    Z3 refutes every known-broken variant of the protocol (the proof is not vacuous)
+  mutants     the spec's mutation suite: every broken model yields a concrete counterexample to
+              induction (`spec mutants refuted: N/N`, pybskip.spec.mutants)
   trace       a lock trace recorded from a 4-thread run of the real C code conforms to the model
   histories   concurrent programs on real pthreads with schedule noise, every history checked for
               linearizability (pybskip.checkers, sortedmap model), until the budget is spent
 
 Processes. This one only schedules and reports. The Z3 work is a list of independent tasks (the
-proof in PROOF_PARTS parts, each variant, the bounded scenes), taken longest first by
+proof in PROOF_PARTS parts, each variant, each spec mutant, the bounded scenes), taken longest
+first by
 z3_workers() spawned processes; the C steps run in one more process, the history hunt at nice
 +19, so that the Z3 work (the critical path) gets the CPUs first and the hunt takes whatever is
 left. Every worker reports on one queue; this process prints a status line at least every
@@ -21,10 +24,12 @@ finished within the budget"), never an overrun. min_seconds() is the least budge
 fits on an idle machine; a smaller one is refused up front, and a busy machine is named up front.
 
 Budget split, B = --seconds (seconds of one core of this project's 2-CPU machine):
-  Z3 work, all of it run every time, on 2 workers: proof ~10 s (4 parts), variants ~23 s (one of
-      them ~15 s), bounded scenes at depth 5 ~10 s (B < 60), 6 ~13 s (from 60 s), 7 ~18 s (90 s),
-      8 ~46 s (150 s), 9 ~80 s (240 s), 10 ~210 s (600 s): about 22 s of wall time at B = 30,
-      23 s at 60, 46 s at 150, 210 s at 600 — at most half the budget from 60 s on.
+  Z3 work, all of it run every time, on 2 workers: proof ~28 s (4 parts), variants ~30 s (one of
+      them ~15 s), spec mutants ~40 s (10, ~4 s each, one ~15 s), bounded scenes at depth 5
+      ~10 s (B < 120), 6 ~13 s (from 120 s), 7 ~18 s (150 s), 8 ~46 s (240 s), 9 ~80 s (360 s),
+      10 ~210 s (900 s): about 54 s of wall time at B = 75 and 90 (measured: 58 s at 90, the
+      hunt then ran 31 s), 56 s at 120, 72 s at 240, 154 s at 900 — at most half the budget from
+      120 s on.
   sequential ~1 s, trace ~1 s, then histories until B - RESERVE; stopping and the summary take
       the rest.
 Invariant: every step ends with a StepResult (an exception, a dead worker, a run out of time:
@@ -47,20 +52,20 @@ PROGRESS_EVERY = 4.0   # seconds between status lines (the promise is 5)
 RESERVE = 2.0          # the hunt ends this long before the budget does
 END_RESERVE = 1.0      # what still runs this long before the end is stopped: teardown, summary
 MAX_SECONDS = 86400.0
-DEFAULT_SECONDS = 60.0
+DEFAULT_SECONDS = 90.0
 MIN_DEPTH = 5          # the least depth at which the non-vacuity scene (2 x depth steps) finishes
-DEPTH_FROM: Tuple[Tuple[int, float], ...] = ((6, 60.0), (7, 90.0), (8, 150.0), (9, 240.0),
-                                             (10, 600.0))
+DEPTH_FROM: Tuple[Tuple[int, float], ...] = ((6, 120.0), (7, 150.0), (8, 240.0), (9, 360.0),
+                                             (10, 900.0))
 # seconds of one core for the bounded scenes at each depth, and for the Z3 work besides them
 DEPTH_COST = {5: 10.0, 6: 13.0, 7: 18.0, 8: 46.0, 9: 80.0, 10: 210.0}
-OTHER_Z3_COST = 33.0   # proof ~10 s + variants ~23 s
-LONGEST_VARIANT = 15.0
+OTHER_Z3_COST = 98.0   # proof ~28 s + variants ~30 s + spec mutants ~40 s
+LONGEST_VARIANT = 15.0  # also the longest spec mutant (drop_one_left)
 PROOF_PARTS = 4
 HUNT_NICE = 19        # a hunt of 8 threads at nice 19 weighs ~1/8 of one Z3 worker
-STEP_ORDER = ("sequential", "proof", "bounded", "variants", "trace", "histories")
+STEP_ORDER = ("sequential", "proof", "bounded", "variants", "mutants", "trace", "histories")
 LOCAL_STEPS = ("sequential", "trace", "histories")
 
-Task = Tuple[str, Any]  # ("proof", part) | ("variant", name) | ("bounded", depth)
+Task = Tuple[str, Any]  # ("proof", part) | ("variant", name) | ("mutant", name) | ("bounded", depth)
 
 
 @dataclass
@@ -84,7 +89,7 @@ def z3_workers(cpus: Optional[int] = None) -> int:
 
 
 def depth_for(seconds: float) -> int:
-    """The bounded depth a budget buys (DEPTH_FROM): from 60 s on, the whole Z3 work stays
+    """The bounded depth a budget buys (DEPTH_FROM): from 120 s on, the whole Z3 work stays
     within half the budget on an idle 2-CPU machine."""
     depth = MIN_DEPTH
     for d, from_seconds in DEPTH_FROM:
@@ -106,9 +111,9 @@ def mandatory_seconds(cpus: Optional[int] = None) -> float:
 
 
 def min_seconds(cpus: Optional[int] = None) -> float:
-    """The least --seconds: the smallest Z3 work (~22 s on 2 workers, ~43 s on 1) plus the C
+    """The least --seconds: the smallest Z3 work (~54 s on 2 workers, ~108 s on 1) plus the C
     steps, RESERVE and some room."""
-    return 30.0 if z3_workers(cpus) >= 2 else 60.0
+    return 75.0 if z3_workers(cpus) >= 2 else 150.0
 
 
 def next_depth_at(depth: int) -> Optional[float]:
@@ -125,16 +130,24 @@ class Plan:
     end: float                   # seconds after the start: whatever still runs is stopped
     tasks: Tuple[Task, ...]      # the Z3 tasks in the order the workers take them
     variants: Tuple[str, ...]
+    mutants: Tuple[str, ...] = ()
 
 
 def make_plan(seconds: float, cpus: Optional[int] = None,
-              variants: Optional[Sequence[Tuple[str, int]]] = None) -> Plan:
+              variants: Optional[Sequence[Tuple[str, int]]] = None,
+              mutants: Optional[Sequence[str]] = None) -> Plan:
     """The plan for a budget. `variants`: (name, max_depth) of every broken variant (default
-    pybskip.spec's); the deepest search is the longest variant. Tasks go longest first."""
+    pybskip.spec's); the deepest search is the longest variant. `mutants`: the spec mutants
+    (default pybskip.spec.mutants.MUTANTS, the longest, LONGEST_MUTANT, first). Tasks go longest
+    first."""
     if variants is None:
         from .spec.variants import CASES
 
         variants = [(c.name, c.max_depth) for c in CASES]
+    if mutants is None:
+        from .spec.mutants import LONGEST_MUTANT, MUTANTS
+
+        mutants = [LONGEST_MUTANT] + [n for n in MUTANTS if n != LONGEST_MUTANT]
     by_cost = [name for name, _ in sorted(variants, key=lambda v: -v[1])]
     depth = depth_for(seconds)
     bounded: Task = ("bounded", depth)
@@ -144,10 +157,13 @@ def make_plan(seconds: float, cpus: Optional[int] = None,
     tasks += [("variant", name) for name in by_cost[:1]]
     if bounded not in tasks:
         tasks.append(bounded)
+    tasks += [("mutant", name) for name in mutants[:1]]
     tasks += [("proof", k) for k in range(PROOF_PARTS)]
     tasks += [("variant", name) for name in by_cost[1:]]
+    tasks += [("mutant", name) for name in mutants[1:]]
     return Plan(seconds, z3_workers(cpus), depth, max(seconds - RESERVE, 1.0),
-                max(seconds - END_RESERVE, 1.5), tuple(tasks), tuple(name for name, _ in variants))
+                max(seconds - END_RESERVE, 1.5), tuple(tasks), tuple(name for name, _ in variants),
+                tuple(mutants))
 
 
 def _cpu_times() -> Optional[Tuple[float, float]]:
@@ -280,6 +296,11 @@ def _run_z3_task(task: Task, progress: Callable[[Any], None]) -> Dict[str, Any]:
         case = next(c for c in CASES if c.name == arg)
         r = refute(case)
         return {"refuted": r.refuted, "describe": r.describe()}
+    if kind == "mutant":
+        from .spec.mutants import refute_mutant
+
+        m = refute_mutant(str(arg))
+        return {"refuted": m.refuted, "describe": m.describe()}
     if kind == "bounded":
         from .spec.variants import bounded_checks
 
@@ -365,7 +386,8 @@ class _Z3Step:
 
 
 def _step_of(task: Task) -> str:
-    return {"proof": "proof", "variant": "variants", "bounded": "bounded"}[task[0]]
+    return {"proof": "proof", "variant": "variants", "mutant": "mutants",
+            "bounded": "bounded"}[task[0]]
 
 
 class _Run:
@@ -377,7 +399,8 @@ class _Run:
         self.local: Dict[str, StepResult] = {}
         self.local_running: Optional[str] = None
         self.local_progress: Dict[str, Any] = {}
-        self.z3: Dict[str, _Z3Step] = {"proof": _Z3Step(), "variants": _Z3Step(), "bounded": _Z3Step()}
+        self.z3: Dict[str, _Z3Step] = {"proof": _Z3Step(), "variants": _Z3Step(),
+                                       "mutants": _Z3Step(), "bounded": _Z3Step()}
         self.inflight: Dict[int, Tuple[Task, float]] = {}
         self.started: Set[Task] = set()
 
@@ -457,6 +480,11 @@ class _Run:
             begun = any(t[0] == "variant" for t in self.started)
             parts.append("variants %d/%d%s" % (len(var.done) + len(var.failed), len(self.plan.variants),
                                                 "" if begun else " (queued)"))
+        mut = self.z3["mutants"]
+        if not self.step_complete("mutants"):
+            begun = any(t[0] == "mutant" for t in self.started)
+            parts.append("spec mutants %d/%d%s" % (len(mut.done) + len(mut.failed),
+                                                   len(self.plan.mutants), "" if begun else " (queued)"))
         if not self.step_complete("bounded"):
             since = [s for t, s in self.inflight.values() if t[0] == "bounded"]
             parts.append("bounded depth %d %s" % (self.plan.depth, "(%.0fs)" % (time.monotonic() - since[0])
@@ -488,6 +516,14 @@ class _Run:
                     "; ".join(bad + fails), len(s.done) - len(bad), len(self.plan.variants)),
                     s.seconds)
             return StepResult(name, True, "%d broken variants refuted" % len(s.done), s.seconds)
+        if name == "mutants":
+            refuted = [k for k, d in s.done.items() if d["refuted"]]
+            line = "spec mutants refuted: %d/%d" % (len(refuted), len(self.plan.mutants))
+            if len(refuted) < len(self.plan.mutants):
+                lost = [d["describe"].splitlines()[0] for k, d in s.done.items() if not d["refuted"]]
+                return StepResult(name, False, "\n".join([line] + lost + fails), s.seconds)
+            return StepResult(name, True, line + " (each with a counterexample to induction)",
+                              s.seconds)
         depth, budget = self.plan.depth, "budget %.0f s" % self.plan.seconds
         r = s.done.get(depth)
         if r is None or r["bad"]:
@@ -523,10 +559,10 @@ def verify(seconds: float, threads: int, seed: int, out: Path,
 
     say_line("pybskip verify: budget %.0fs, up to %d threads per program, seed %d, output in %s"
              % (seconds, threads, seed, out))
-    say("plan: %d Z3 workers: proof (%d parts), %d variants, bounded scenes to depth %d (~%.0f s); "
-        "sequential, trace, then histories until %.0fs" % (
-            plan.workers, PROOF_PARTS, len(plan.variants), plan.depth, z3_seconds(plan.depth),
-            plan.hunt_end))
+    say("plan: %d Z3 workers: proof (%d parts), %d variants, %d spec mutants, bounded scenes to "
+        "depth %d (~%.0f s); sequential, trace, then histories until %.0fs" % (
+            plan.workers, PROOF_PARTS, len(plan.variants), len(plan.mutants), plan.depth,
+            z3_seconds(plan.depth), plan.hunt_end))
     warning = busy_warning(plan, busy_cpus())
     if warning:
         say("warning: " + warning)

@@ -1,8 +1,8 @@
 """cli.py — the `pybskip` console command: one command line for everything the package does.
 
   pybskip verify [--seconds S] [--threads N] [--seed N] [--out DIR]
-        the whole verification of the installed library within S seconds (default 60, at least
-        _verify.min_seconds(): 30 on 2 CPUs); exit 0 verified, 1 not (pybskip/_verify.py)
+        the whole verification of the installed library within S seconds (default 90, at least
+        _verify.min_seconds(): 75 on 2 CPUs); exit 0 verified, 1 not (pybskip/_verify.py)
   pybskip check FILE|DIR [--format F] [--model M] [--timeout S] [--html OUT] [--no-partition]
         linearizability of recorded histories; exit 0 ok, 1 not, 2 unknown, 3 bad input or usage
   pybskip prove | variants | bounded [--depth D] | check-trace FILE
@@ -64,8 +64,8 @@ def _add_verify(sub: Any) -> None:
                    description="Verifies the installed library within a time budget and prints "
                    "a summary table. Exit status: 0 verified, 1 not, 2 usage, 130 interrupted.")
     v.add_argument("--seconds", type=float_range(least, MAX_SECONDS, low_hint=(
-        " (the proof, the variants and the bounded scenes at depth 5 need about %.0f s on "
-        "this machine's CPUs)" % mandatory_seconds())), default=DEFAULT_SECONDS,
+        " (the proof, the variants, the spec mutants and the bounded scenes at depth 5 need "
+        "about %.0f s on this machine's CPUs)" % mandatory_seconds())), default=DEFAULT_SECONDS,
         help="time budget of the whole run, %g..%g (default %g); the bounded depth grows with "
              "it" % (least, MAX_SECONDS, DEFAULT_SECONDS))
     v.add_argument("--threads", type=int_range(2, 64), default=8,

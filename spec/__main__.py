@@ -1,10 +1,14 @@
 """__main__.py — the command line of pybskip.spec (the only module that prints). The same
 subcommands are `pybskip prove | variants | bounded | check-trace` (add_spec_commands builds both).
 
-  python -m pybskip.spec prove              proved properties with solver times; exit 0, or the
-                                            first counterexample and exit 1
+  python -m pybskip.spec prove [--mutant M]  proved properties with solver times; exit 0, or each
+                                            obligation not proved with its counterexample to
+                                            induction, and exit 1
   python -m pybskip.spec variants           one line per broken variant, `refuted` with its
                                             trace; exit 0 only if all are refuted
+  python -m pybskip.spec mutants [NAME...]  the spec's mutation suite: each mutant `refuted` with a
+                                            counterexample to induction, then `spec mutants
+                                            refuted: N/N`; exit 0 only if all are refuted
   python -m pybskip.spec bounded [--depth D]  bounded checks of the real protocol, to depth D
                                             (5..12, default 8); exit 0 if all ok
   python -m pybskip.spec check-trace FILE   exit 0 conforms, 1 does not (first bad step printed),
@@ -28,7 +32,7 @@ def _prove(args: argparse.Namespace) -> int:
     from . import prove
 
     t0 = time.perf_counter()
-    results = prove()
+    results = prove(args.mutant)
     for r in results:
         print(r.describe())
     bad = [r for r in results if not r.proved]
@@ -45,6 +49,20 @@ def _variants(args: argparse.Namespace) -> int:
     for r in results:
         print(r.describe())
     return 0 if all(r.refuted for r in results) else 1
+
+
+def _mutants(args: argparse.Namespace) -> int:
+    from .mutants import MUTANTS, refute_mutants
+
+    unknown = [n for n in args.names if n not in MUTANTS]
+    if unknown:
+        args.parser.error("unknown mutant %s (known: %s)" % (", ".join(unknown), ", ".join(MUTANTS)))
+    results = refute_mutants(args.names or None)
+    for r in results:
+        print(r.describe() if args.verbose else r.describe().splitlines()[0])
+    n = sum(r.refuted for r in results)
+    print("spec mutants refuted: %d/%d" % (n, len(results)))
+    return 0 if n == len(results) else 1
 
 
 def _bounded(args: argparse.Namespace) -> int:
@@ -77,10 +95,20 @@ def add_spec_commands(sub: Any) -> None:
     definition of their arguments, for `pybskip ...` and `python -m pybskip.spec ...`."""
     p = add_parser(sub, "prove", help="Z3: prove the locking protocol deadlock-free, for any "
                    "number of threads and any shape (exit 0 proved, 1 not)")
+    from .model import VARIANTS
+    p.add_argument("--mutant", choices=VARIANTS, default=None, metavar="NAME",
+                   help="prove a known-broken model instead (%s): each obligation it fails is "
+                   "printed with a concrete counterexample to induction" % ", ".join(VARIANTS))
     p.set_defaults(run=_prove, parser=p)
     p = add_parser(sub, "variants", help="Z3: refute every known-broken variant of the protocol "
                    "with a concrete trace (exit 0 all refuted, 1 not)")
     p.set_defaults(run=_variants, parser=p)
+    p = add_parser(sub, "mutants", help="Z3: the spec's mutation suite; every broken model must "
+                   "yield a concrete counterexample to induction (exit 0 all refuted, 1 not)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="only these mutants (default: all)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print each counterexample, not just one line per mutant")
+    p.set_defaults(run=_mutants, parser=p)
     p = add_parser(sub, "bounded", help="Z3: bounded checks of the real protocol in small scenes "
                    "(exit 0 all ok, 1 not)")
     p.add_argument("--depth", type=int_range(DEPTH_MIN, DEPTH_MAX), default=DEPTH_DEFAULT,

@@ -2,7 +2,8 @@
 
 The invariant is a list of named conjuncts (so a failed proof names the one that broke):
   shape    heads alive and leftmost; right goes right on the same level to a live node; at most
-           one live left neighbour per node; a parent entry is one level up in a live node;
+           one live left neighbour per node, and (ghost prv) every live non-head node has one; a
+           parent entry is one level up in a live node;
   locks    a write lock is exclusive; only live nodes are held; an idle thread holds nothing;
   order    a thread standing in x holds only locks <= x, and still does during a walk step to
            the right (so put's settle step may stop at x); a pending request is > every lock its
@@ -11,7 +12,11 @@ The invariant is a list of named conjuncts (so a failed proof names the one that
            one of its down pointers), or is the head of a level — this is what makes immediate
            reclamation safe;
   phases   what each insert/delete sub-step holds (above, the new node, the spill node, the
-           successor of a shift...).
+           successor of a shift...); a get or scan descending holds one lock (two while coupling);
+  scan     in its range phase a scan holds its first level-0 node (lo's, ghost sfirst) and, for
+           every other level-0 node it holds, that node's left neighbour: by induction along prv
+           (positions fall, and none is left of sfirst) it holds the whole list segment from sfirst
+           to the node it stands in (`range_held`, the two-phase property scan.c's argument needs).
 The wait-for rank of a pending thread is (its requested node, its mode) ordered lexicographically
 by the global lock order, then R < W.
 """
@@ -23,7 +28,7 @@ import z3
 
 from .model import Model
 from .state import State
-from .universe import ALIVE, DELETE, NONE, PC, PUT, RD, WR
+from .universe import ALIVE, DELETE, GET, NONE, PC, PUT, RD, SCAN, WR
 
 Conjunct = Tuple[str, Callable[[Model, State], z3.BoolRef]]
 
@@ -46,7 +51,7 @@ def shape(m: Model, s: State) -> List[Tuple[str, z3.BoolRef]]:
     def al(n: z3.ExprRef) -> z3.BoolRef:
         return s.st[n] == ALIVE
 
-    return [
+    out = [
         ("heads alive", u.all_n(lambda n: z3.Implies(m.ishead(n), al(n)))),
         ("heads leftmost", u.all_n(lambda n: u.all_n(lambda h: z3.Implies(
             z3.And(al(n), m.ishead(h), m.lvl(h) == m.lvl(n)), m.pos(h) <= m.pos(n))))),
@@ -58,7 +63,31 @@ def shape(m: Model, s: State) -> List[Tuple[str, z3.BoolRef]]:
             al(s.par[n]), m.lvl(s.par[n]) == m.lvl(n) + 1)))),
         ("only live nodes have parents", u.all_n(lambda n: z3.Implies(z3.Not(al(n)),
                                                                       z3.Not(s.hasp[n])))),
+        ("left pointer", u.all_n(lambda n: z3.Implies(z3.And(al(n), z3.Not(m.ishead(n))), z3.And(
+            al(s.prv[n]), s.hasn[s.prv[n]], nx[s.prv[n]] == n)))),
     ]
+    if m.variant == "drop_one_left":  # BROKEN proof: without "one left neighbour", in both its
+        # forms: the conjunct, and the ghost left pointer that implies it over finitely many
+        # nodes (one head per level, each other node named by its left neighbour's next)
+        out = [c for c in out if c[0] not in ("one left neighbour", "left pointer")]
+    return out
+
+
+def in_range_phase(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
+    """t is a scan past lo's node: growing its level-0 range (SLOOP, or a request made there) or
+    at FIN (its shrinking phase: only releases follow)."""
+    return z3.And(m.op(t) == SCAN, z3.Or(
+        _in(s, t, "SLOOP", "FIN"), z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["SLOOP"])))
+
+
+def range_held(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
+    """Scan t read-holds sfirst[t] and x[t], and for every other level-0 node it holds, that node's
+    left neighbour (so, by induction, every node of the segment sfirst..x)."""
+    f, u = s.sfirst[t], m.u
+    return z3.And(
+        m.lvl(f) == 0, s.hold[t, f] == RD, s.hold[t, s.x[t]] == RD, m.le(f, s.x[t]),
+        u.all_n(lambda n: z3.Implies(z3.And(m.held(s, t, n), m.lvl(n) == 0, n != f), z3.And(
+            m.lt(f, n), z3.Not(m.ishead(n)), s.hold[t, s.prv[n]] == RD))))
 
 
 def _locks(m: Model, s: State) -> List[Tuple[str, z3.BoolRef]]:
@@ -103,7 +132,8 @@ def _thread_conjuncts() -> List[Conjunct]:
 
     def op_of_pc(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         dn = z3.Or(_in(s, t, "DN"), z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["DN"]))
-        sh = z3.Or(_in(s, t, "SH"), z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["SH"]))
+        sh = z3.Or(_in(s, t, "SH", "RD"), z3.And(_in(s, t, "PEND", "SWAP"), z3.Or(
+            s.cont[t] == PC["SH"], s.cont[t] == PC["RD"])))
         return z3.And(z3.Implies(dn, m.op(t) == DELETE),
                       z3.Implies(z3.Or(sh, _in(s, t, "OVF", "S1", "S2", "S3", "S4", "F1", "F2")),
                                  m.op(t) == PUT))
@@ -199,6 +229,36 @@ def _thread_conjuncts() -> List[Conjunct]:
                                                z3.Or(y == x, m.pos(x) < m.pos(y)))),
             z3.Implies(_in(s, t, "F2"), both))
 
+    def reader_descent(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
+        """get and scan take read locks only; descending (before a scan's range phase) they hold
+        x only, or nothing before the first grant (and, granted, the new lock)."""
+        x, req = s.x[t], s.req[t]
+        reader = z3.Or(m.op(t) == GET, m.op(t) == SCAN)
+        only = m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), n == x))
+        none = m.u.all_n(lambda n: z3.Not(m.held(s, t, n)))
+        pair = m.u.all_n(lambda n: z3.Implies(m.held(s, t, n), z3.Or(n == x, n == req)))
+        coupling = z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["LOOP"])
+        return z3.Implies(reader, z3.And(
+            m.u.all_n(lambda n: s.hold[t, n] != WR),
+            z3.Implies(_in(s, t, "PEND", "SWAP"), s.reqm[t] == RD),
+            z3.Implies(_in(s, t, "LOOP"), only),
+            z3.Implies(coupling, z3.Or(z3.And(s.hasrel[t], s.rel[t] == x), z3.And(
+                z3.Not(s.hasrel[t]), m.u.all_n(lambda n: z3.Implies(
+                    m.held(s, t, n), z3.And(_in(s, t, "SWAP"), n == req)))))),
+            z3.Implies(z3.And(_in(s, t, "PEND"), s.cont[t] == PC["LOOP"]), z3.Or(only, none)),
+            z3.Implies(z3.And(_in(s, t, "SWAP"), s.cont[t] == PC["LOOP"]), pair)))
+
+    def scan_range(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
+        grow = z3.And(m.op(t) == SCAN, z3.Or(_in(s, t, "SLOOP"), z3.And(
+            _in(s, t, "PEND", "SWAP"), s.cont[t] == PC["SLOOP"])))
+        granted_next = m.u.all_n(lambda n: z3.Implies(
+            z3.And(_in(s, t, "SWAP"), n == s.req[t]), z3.And(s.prv[n] == s.x[t],
+                                                            z3.Not(m.ishead(n)))))
+        return z3.Implies(grow, z3.And(m.lvl(s.x[t]) == 0, z3.Implies(
+            _in(s, t, "PEND", "SWAP"), z3.Not(s.hasrel[t])), range_held(m, s.with_(
+            hold=m.u.ite(_in(s, t, "SWAP"), m.release(s, t, s.req[t]), s.hold)), t),
+            granted_next))
+
     return [
         _per_thread("idle threads hold nothing", idle),
         _per_thread("held locks <= current node", standing),
@@ -216,6 +276,8 @@ def _thread_conjuncts() -> List[Conjunct]:
         _per_thread("put: overflow at level h-1", ovf),
         _per_thread("put: split below h-1", split),
         _per_thread("put: k found below h-1", found_lower),
+        _per_thread("get/scan descent: one lock", reader_descent),
+        _per_thread("scan: its range held from its first node", scan_range),
     ]
 
 
@@ -242,4 +304,5 @@ def newly_acquired_above_held(m: Model, s: State, n: State, t: z3.ExprRef) -> z3
         z3.And(m.held(s, t, a), z3.Not(m.held(s, t, b)), m.held(n, t, b)), m.lt(a, b))))
 
 
-__all__ = ["conjuncts", "invariant", "rank_lt", "newly_acquired_above_held"]
+__all__ = ["conjuncts", "invariant", "rank_lt", "newly_acquired_above_held", "in_range_phase",
+           "range_held"]

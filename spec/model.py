@@ -18,9 +18,15 @@ Global lock order: a < b iff level(a) > level(b), or same level and pos(a) < pos
 node's place in its level's list (heads leftmost). Nodes are created between two neighbours, so
 pos never has to change.
 
-Variants (broken on purpose, variants.py) switch single steps: "upgrade", "bottom_up", "left",
-"parent_early", "scan_rtl". Invariant: with variant None the transitions are exactly the protocol
-of core_c as described in spec/README.md.
+Variants (broken on purpose) switch single steps. Refuted by a reachable bad state in a scene
+(variants.py): "upgrade", "bottom_up", "left", "parent_early", "scan_rtl". Refuted by a concrete
+counterexample to induction (mutants.py): "free_named" (unlink and free N while a parent entry
+still names it), "down_any" (descend to any node one level below, not a child of the held node),
+"split_left" (a split's new node placed left of the node it splits), "scan_couple" (a scan that
+releases each level-0 node as it takes the next: lock coupling instead of two-phase) and
+"drop_one_left" (the proof's invariant without its "one left neighbour" conjunct; the model is
+the real one). Invariant: with variant None the transitions are exactly the protocol of core_c as
+described in spec/README.md.
 """
 from __future__ import annotations
 
@@ -35,7 +41,8 @@ from .universe import (ALIVE, DELETE, FREED, GET, NONE, PC, PUT, RD, SCAN, UNBOR
 
 Step = Tuple[z3.BoolRef, State]
 
-VARIANTS = ("upgrade", "bottom_up", "left", "parent_early", "scan_rtl")
+VARIANTS = ("upgrade", "bottom_up", "left", "parent_early", "scan_rtl", "free_named", "down_any",
+            "split_left", "scan_couple", "drop_one_left")
 
 
 @dataclass(frozen=True)
@@ -155,13 +162,19 @@ class Model:
         in; some of left's entries (any subset: the keys after the split point) move into it.
         Returns (guard, state, new node)."""
         y, mv = ch.node(tag), ch.pred(tag + "_moves")
-        guard = z3.And(s.st[y] == UNBORN, self.lvl(y) == self.lvl(left), self.pos(y) > self.pos(left),
-                       z3.Implies(s.hasn[left], self.pos(y) < self.pos(s.nxt[left])))
+        between = z3.And(self.pos(y) > self.pos(left),
+                         z3.Implies(s.hasn[left], self.pos(y) < self.pos(s.nxt[left])))
+        if self.variant == "split_left":  # BROKEN: the new node is placed left of the split one
+            between = self.pos(y) < self.pos(left)
+        guard = z3.And(s.st[y] == UNBORN, self.lvl(y) == self.lvl(left), between)
         par = self.u.lam(lambda c: z3.If(z3.And(s.hasp[c], s.par[c] == left, mv(c)), y, s.par[c]))
-        n = s.with_(st=self.u.store(s.st, y, ALIVE), hold=self.u.store(s.hold, t, y, WR),
-                    nxt=self.u.store(self.u.store(s.nxt, y, s.nxt[left]), left, y),
-                    hasn=self.u.store(self.u.store(s.hasn, y, s.hasn[left]), left, True),
-                    hasp=self.u.store(s.hasp, y, False), par=par)
+        u = self.u
+        prv = u.ite(s.hasn[left], u.store(u.store(s.prv, y, left), s.nxt[left], y),
+                    u.store(s.prv, y, left))
+        n = s.with_(st=u.store(s.st, y, ALIVE), hold=u.store(s.hold, t, y, WR),
+                    nxt=u.store(u.store(s.nxt, y, s.nxt[left]), left, y),
+                    hasn=u.store(u.store(s.hasn, y, s.hasn[left]), left, True),
+                    hasp=u.store(s.hasp, y, False), par=par, prv=prv)
         return guard, n, y
 
     def at(self, s: State, t: z3.ExprRef, pc: str) -> z3.BoolRef:
@@ -183,7 +196,7 @@ def t_start(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     dlim = z3.If(lim > m.lvl(hd), m.lvl(hd), lim)
     guard = z3.And(m.at(s, t, "START"), m.ishead(hd),
                    z3.Implies(op == PUT, z3.And(h >= 1, m.lvl(hd) >= h - 1)))
-    if m.u.bounded:
+    if m.u.bounded and m.u.max_level is not None:
         guard = z3.And(guard, m.lvl(hd) <= m.u.max_level, h - 1 <= m.u.max_level)
     mode = z3.If(op == PUT, z3.If(m.lvl(hd) >= h, RD, WR),
                  z3.If(op == DELETE, z3.If(m.lvl(hd) > dlim, RD, WR), RD))
@@ -230,8 +243,10 @@ def t_down(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     level 0. Not used by put's write phase (its descent is part of placing/splitting)."""
     x, c, op, lim = s.x[t], ch.node("child"), m.op(t), s.lim[t]
     in_rd = m.at(s, t, "RD")
-    guard = z3.And(z3.Or(in_rd, z3.And(m.at(s, t, "LOOP"), z3.Not(_put_w(m, s, t)))),
-                   m.child_of(s, x, c))
+    is_child = m.child_of(s, x, c)
+    if m.variant == "down_any":  # BROKEN: any node one level below, not one x's entries name
+        is_child = z3.And(s.st[c] == ALIVE, m.lvl(c) == m.lvl(x) - 1)
+    guard = z3.And(z3.Or(in_rd, z3.And(m.at(s, t, "LOOP"), z3.Not(_put_w(m, s, t)))), is_child)
     lc = m.lvl(c)
     mode = z3.If(in_rd, z3.If(lc == 0, WR, s.xm[t]),
                  z3.If(op == PUT, z3.If(lc >= lim, RD, WR),
@@ -264,9 +279,9 @@ def t_get_end(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
 
 
 def t_scan_level0(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
-    """scan reached the level-0 node of lo: start the growing phase."""
+    """scan reached the level-0 node of lo: start the growing phase (its range begins at x)."""
     return z3.And(m.at(s, t, "LOOP"), m.op(t) == SCAN, m.lvl(s.x[t]) == 0), \
-        s.with_(pc=m.goto(s, t, "SLOOP"))
+        s.with_(pc=m.goto(s, t, "SLOOP"), sfirst=m.u.store(s.sfirst, t, s.x[t]))
 
 
 def t_scan_next(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
@@ -276,6 +291,8 @@ def t_scan_next(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
         p = ch.node("left")
         guard = z3.And(m.at(s, t, "SLOOP"), s.st[p] == ALIVE, s.hasn[p], s.nxt[p] == x)
         return guard, m.pend(s, t, p, RD, None, PC["SLOOP"])
+    if m.variant == "scan_couple":  # BROKEN: releases x once the next node is held (coupling)
+        return z3.And(m.at(s, t, "SLOOP"), s.hasn[x]), m.pend(s, t, s.nxt[x], RD, x, PC["SLOOP"])
     return z3.And(m.at(s, t, "SLOOP"), s.hasn[x]), m.pend(s, t, s.nxt[x], RD, None, PC["SLOOP"])
 
 
@@ -526,7 +543,10 @@ def t_del_n_unlink(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     hasp = _drop_head_entry(m, s, ch, n)
     par = m.u.lam(lambda c: z3.If(z3.And(hasp[c], s.par[c] == n), x, s.par[c]))
     guard = z3.And(m.at(s, t, "DN"), z3.Not(s.hasp[n]))
-    return guard, s.with_(hasp=hasp, par=par, nxt=m.u.store(s.nxt, x, s.nxt[n]),
+    if m.variant == "free_named":  # BROKEN: frees N even while a parent entry still names it
+        guard = m.at(s, t, "DN")
+    prv = m.u.ite(s.hasn[n], m.u.store(s.prv, s.nxt[n], x), s.prv)
+    return guard, s.with_(hasp=hasp, par=par, nxt=m.u.store(s.nxt, x, s.nxt[n]), prv=prv,
                           hasn=m.u.store(s.hasn, x, s.hasn[n]), st=m.u.store(s.st, n, FREED),
                           hold=m.release(s, t, n), pc=m.goto(s, t, "LOOP"))
 

@@ -13,7 +13,12 @@ invariant's shape conjuncts. Each obligation is a Z3 validity query (its negatio
               waiting for a waiting writer of the same node, goes R -> W);
   blocked means an edge: a blocked thread has a wait-for edge to an unfinished thread;
   no deadlock: with finitely many threads some pending thread has maximal rank; it cannot be
-              blocked. Hence no state satisfying the invariant is a deadlock.
+              blocked. Hence no state satisfying the invariant is a deadlock;
+  no use after free: no thread holds or waits for a freed node;
+  two-phase:<name> across that step a scan in its range releases only at FIN, acquires nothing
+              from FIN on, and enters FIN holding its whole level-0 range (`two_phase`).
+`build(u, variant)` writes every obligation in any universe: the unbounded one here, a finite one
+for the counterexample search (cti.py), which runs on every obligation not proved.
 Invariant: a ProofResult is `proved` only when Z3 answered unsat for the negated obligation
 (sat or unknown both count as not proved).
 """
@@ -21,58 +26,72 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
 
 import z3
 
-from .invariants import conjuncts, invariant, shape, newly_acquired_above_held, rank_lt
-from .model import Model, Transition
+from .invariants import (conjuncts, in_range_phase, invariant, newly_acquired_above_held,
+                         range_held, rank_lt, shape)
+from .model import Model
 from .state import State
 from .universe import PC, Choices, Universe
+
+if TYPE_CHECKING:
+    from .cti import Cti
+
+TIMEOUT_MS = 30000  # per goal; the real obligations take under 3 s each (about 0.1-2 s)
+CTI_SIZES = ((2, 4), (2, 6), (3, 6))  # (threads, nodes) a counterexample search tries, in order
 
 
 @dataclass
 class ProofResult:
     """One proof obligation: its name, whether Z3 proved it, the solver time, and (if not proved)
-    what went wrong."""
+    what went wrong: `counterexample` names the broken conjunct, `cti` is the concrete
+    counterexample to induction the bounded search found for it (None when it found none)."""
     name: str
     proved: bool
     seconds: float
     counterexample: Optional[str] = None
+    cti: Optional["Cti"] = None
+    key: str = ""       # the obligation's short name (obligations() order), for find_cti
+    goal: str = ""      # the conjunct not proved
 
     def describe(self) -> str:
         head = "%-60s %s  %6.3fs" % (self.name, "proved" if self.proved else "NOT PROVED",
                                       self.seconds)
-        return head if self.proved else head + "\n    " + (self.counterexample or "")
+        if self.proved:
+            return head
+        out = head + "\n    " + (self.counterexample or "")
+        if self.cti is not None:
+            out += "\n" + "\n".join("    " + line for line in self.cti.lines())
+        else:
+            out += "\n    (no counterexample to induction with up to %d threads and %d nodes)" \
+                % CTI_SIZES[-1]
+        return out
 
 
-def _check(name: str, hyps: List[z3.BoolRef], goal: z3.BoolRef,
-           explain: Optional[Callable[[z3.ModelRef], str]] = None,
-           timeout_ms: int = 60000) -> ProofResult:
+@dataclass
+class Obligation:
+    """One query: hypotheses, and goals each proved separately (named, so a failure names the
+    conjunct). `step` is the transition taken (None for the state-only obligations); `pre`/`post`
+    the states and `t` the thread, for narrating a counterexample."""
+    key: str
+    title: str
+    hyps: List[z3.BoolRef]
+    goals: List[Tuple[str, z3.BoolRef]]
+    pre: State
+    post: Optional[State] = None
+    t: Optional[z3.ExprRef] = None
+    step: Optional[str] = None
+
+
+def _solve(ob: Obligation, timeout_ms: int) -> Tuple[Optional[str], float, str]:
+    """(first goal not proved or None, solver seconds, why not: Z3's answer and reason)."""
     solver = z3.Solver()
     solver.set("timeout", timeout_ms)
-    solver.add(*hyps)
-    solver.add(z3.Not(goal))
-    t0 = time.perf_counter()
-    r = solver.check()
-    dt = time.perf_counter() - t0
-    if r == z3.unsat:
-        return ProofResult(name, True, dt)
-    if r == z3.sat:
-        why = explain(solver.model()) if explain else "Z3 found a counterexample"
-        return ProofResult(name, False, dt, why)
-    return ProofResult(name, False, dt, "Z3 answered unknown (%s)" % solver.reason_unknown())
-
-
-def _check_conjuncts(name: str, hyps: List[z3.BoolRef], goals: List[Tuple[str, z3.BoolRef]],
-                     timeout_ms: int = 60000) -> ProofResult:
-    """Proves every goal under the same hypotheses, one query each (push/pop); the first goal
-    not proved is named in the counterexample."""
-    solver = z3.Solver()
-    solver.set("timeout", timeout_ms)
-    solver.add(*hyps)
+    solver.add(*ob.hyps)
     total = 0.0
-    for goal_name, goal in goals:
+    for goal_name, goal in ob.goals:
         solver.push()
         solver.add(z3.Not(goal))
         t0 = time.perf_counter()
@@ -80,75 +99,139 @@ def _check_conjuncts(name: str, hyps: List[z3.BoolRef], goals: List[Tuple[str, z
         total += time.perf_counter() - t0
         if r != z3.unsat:
             why = ("Z3 answered unknown (%s)" % solver.reason_unknown()) if r == z3.unknown \
-                else "counterexample to induction"
-            return ProofResult(name, False, total, "%s: '%s' broken after the step"
-                               % (why, goal_name))
+                else "Z3 found a counterexample"
+            return goal_name, total, why
         solver.pop()
-    return ProofResult(name, True, total)
+    return None, total, ""
 
 
-def obligations(variant: Optional[str] = None) -> List[Tuple[str, Callable[[], ProofResult]]]:
-    """Every proof obligation as (name, thunk), in the order `prove` runs them."""
-    u = Universe()
+def _check(ob: Obligation, variant: Optional[str], timeout_ms: int,
+           search_cti: bool = True) -> ProofResult:
+    """Proves one obligation in the unbounded universe; if Z3 does not answer unsat, searches a
+    counterexample to induction for the goal it could not prove (cti.find_cti)."""
+    bad, secs, why = _solve(ob, timeout_ms)
+    if bad is None:
+        return ProofResult(ob.title, True, secs, key=ob.key)
+    msg = "%s: '%s' %s" % (why, bad, "broken after the step" if ob.step else "not implied")
+    res = ProofResult(ob.title, False, secs, msg, key=ob.key, goal=bad)
+    if search_cti:
+        from .cti import find_cti
+        res.cti = find_cti(ob.key, bad, variant)
+    return res
+
+
+def build(u: Universe, variant: Optional[str] = None,
+          only: Optional[str] = None) -> List[Obligation]:
+    """Every proof obligation in universe u (unbounded for the proof, finite for a counterexample
+    search), in the order `prove` runs them; `only`: just the obligation with that key."""
     m = Model(u, variant)
     s = State.fresh(u, "s")
-    inv = invariant(m, s)
+    u.reseed(0)
     ax = m.axioms()
     t, v = z3.Const("t", u.T), z3.Const("v", u.T)
-    obs: List[Tuple[str, Callable[[], ProofResult]]] = []
+    inv_cache: List[z3.BoolRef] = []
 
-    def init() -> ProofResult:
-        return _check_conjuncts("init: the invariant holds in every initial state",
-                                [ax, m.initial(s)] + [f for _, f in shape(m, s)],
-                                conjuncts(m, s))
-    obs.append(("init", init))
-    for tr in m.transitions:
-        def step(tr: Transition = tr) -> ProofResult:
-            guard, n = tr.fn(m, s, t, Choices(u, tr.name))
-            return _check_conjuncts("step %s preserves the invariant" % tr.name,
-                                    [ax, inv, guard], conjuncts(m, n))
+    def inv() -> z3.BoolRef:
+        if not inv_cache:
+            u.reseed(1)
+            inv_cache.append(invariant(m, s))
+        return inv_cache[0]
+    obs: List[Obligation] = []
 
-        def order(tr: Transition = tr) -> ProofResult:
-            guard, n = tr.fn(m, s, t, Choices(u, tr.name))
-            return _check("step %s acquires only above held locks" % tr.name, [ax, inv, guard],
-                          newly_acquired_above_held(m, s, n, t))
-        obs.append(("step " + tr.name, step))
-        obs.append(("order " + tr.name, order))
+    def want(key: str) -> bool:
+        return only is None or only == key
+
+    if want("init"):
+        u.reseed(2)
+        obs.append(Obligation("init", "init: the invariant holds in every initial state",
+                              [ax, m.initial(s)] + [f for _, f in shape(m, s)], conjuncts(m, s), s))
+    for i, tr in enumerate(m.transitions):
+        keys = ("step " + tr.name, "order " + tr.name, "two-phase " + tr.name)
+        if not any(want(k) for k in keys):
+            continue
+        hyps = [ax, inv()]
+        u.reseed(10 + i)
+        guard, n = tr.fn(m, s, t, Choices(u, tr.name))
+        hyps.append(guard)
+        if want(keys[0]):
+            obs.append(Obligation(keys[0], "step %s preserves the invariant" % tr.name, hyps,
+                                  conjuncts(m, n), s, n, t, tr.name))
+        if want(keys[1]):
+            obs.append(Obligation(keys[1], "step %s acquires only above held locks" % tr.name,
+                                  hyps, [("acquired above held", newly_acquired_above_held(
+                                      m, s, n, t))], s, n, t, tr.name))
+        if want(keys[2]):
+            obs.append(Obligation(keys[2], "step %s keeps scans two-phase" % tr.name, hyps,
+                                  two_phase(m, s, n, t), s, n, t, tr.name))
 
     def pend(w: z3.ExprRef) -> z3.BoolRef:
         return s.pc[w] == PC["PEND"]
-    edge_up = m.waits_for(s, t, v)
-    obs.append(("wait-for edges increase rank", lambda: _check(
-        "every wait-for edge strictly increases the awaited (node, mode)",
-        [ax, inv, edge_up, pend(v)], rank_lt(m, s, t, v))))
-    to_unfinished = u.any_t(lambda w: z3.And(m.waits_for(s, t, w), s.pc[w] != PC["DONE"],
-                                             s.pc[w] != PC["START"]))
-    obs.append(("blocked means an edge", lambda: _check(
-        "a blocked thread waits for an unfinished thread", [ax, inv, m.blocked(s, t)],
-        to_unfinished)))
-    # The last step is the classic argument, over relations W (waits_for), B (blocked) and R
-    # (rank_lt) of which it assumes only what the two lemmas above proved about the model's
-    # relations, that blocked threads are pending (by definition), and finiteness: among
-    # finitely many pending threads one has a maximal rank (the rank order is a strict order on
-    # (level, position, mode) values). Being valid for any such W, B, R it holds for the model's.
-    a, b, tm = z3.Consts("a b tm", u.T)
-    W = z3.Function("waits_for", u.T, u.T, z3.BoolSort())
-    B = z3.Function("blocked", u.T, z3.BoolSort())
-    R = z3.Function("rank_lt", u.T, u.T, z3.BoolSort())
-    lemma_rank = z3.ForAll([a, b], z3.Implies(z3.And(W(a, b), pend(b)), R(a, b)))
-    lemma_edge = z3.ForAll([a], z3.Implies(B(a), z3.Exists([b], z3.And(
-        W(a, b), s.pc[b] != PC["DONE"]))))
-    blocked_pending = z3.ForAll([a], z3.Implies(B(a), pend(a)))
-    finite = z3.And(pend(tm), z3.ForAll([b], z3.Implies(pend(b), z3.Not(R(tm, b)))))
-    deadlock = z3.And(z3.Exists([a], s.pc[a] != PC["DONE"]),
-                      z3.ForAll([a], z3.Or(s.pc[a] == PC["DONE"], B(a))))
-    obs.append(("no deadlock", lambda: _check(
-        "no deadlock: with finitely many threads a maximal-rank pending thread can proceed",
-        [lemma_rank, lemma_edge, blocked_pending, finite], z3.Not(deadlock))))
-    obs.append(("no use after free", lambda: _check(
-        "no thread holds or waits for a freed node (immediate reclamation is safe)",
-        [ax, inv], z3.Not(m.uses_freed(s)))))
+    u.reseed(1000)
+    if want("wait-for edges increase rank"):
+        obs.append(Obligation("wait-for edges increase rank",
+                              "every wait-for edge strictly increases the awaited (node, mode)",
+                              [ax, inv(), m.waits_for(s, t, v), pend(v)],
+                              [("rank increases", rank_lt(m, s, t, v))], s))
+    if want("blocked means an edge"):
+        to_unfinished = u.any_t(lambda w: z3.And(m.waits_for(s, t, w), s.pc[w] != PC["DONE"],
+                                                 s.pc[w] != PC["START"]))
+        obs.append(Obligation("blocked means an edge",
+                              "a blocked thread waits for an unfinished thread",
+                              [ax, inv(), m.blocked(s, t)], [("edge to unfinished", to_unfinished)],
+                              s))
+    if want("no deadlock"):
+        # The last step is the classic argument, over relations W (waits_for), B (blocked) and R
+        # (rank_lt) of which it assumes only what the two lemmas above proved about the model's
+        # relations, that blocked threads are pending (by definition), and finiteness: among
+        # finitely many pending threads one has a maximal rank (the rank order is a strict order
+        # on (level, position, mode) values). Valid for any such W, B, R, it holds for the model's.
+        a, b, tm = z3.Consts("a b tm", u.T)
+        W = z3.Function("waits_for", u.T, u.T, z3.BoolSort())
+        B = z3.Function("blocked", u.T, z3.BoolSort())
+        R = z3.Function("rank_lt", u.T, u.T, z3.BoolSort())
+        lemma_rank = z3.ForAll([a, b], z3.Implies(z3.And(W(a, b), pend(b)), R(a, b)))
+        lemma_edge = z3.ForAll([a], z3.Implies(B(a), z3.Exists([b], z3.And(
+            W(a, b), s.pc[b] != PC["DONE"]))))
+        blocked_pending = z3.ForAll([a], z3.Implies(B(a), pend(a)))
+        finite = z3.And(pend(tm), z3.ForAll([b], z3.Implies(pend(b), z3.Not(R(tm, b)))))
+        deadlock = z3.And(z3.Exists([a], s.pc[a] != PC["DONE"]),
+                          z3.ForAll([a], z3.Or(s.pc[a] == PC["DONE"], B(a))))
+        obs.append(Obligation(
+            "no deadlock",
+            "no deadlock: with finitely many threads a maximal-rank pending thread can proceed",
+            [lemma_rank, lemma_edge, blocked_pending, finite], [("no deadlock", z3.Not(deadlock))],
+            s))
+    if want("no use after free"):
+        obs.append(Obligation(
+            "no use after free",
+            "no thread holds or waits for a freed node (immediate reclamation is safe)",
+            [ax, inv()], [("nothing freed is held", z3.Not(m.uses_freed(s)))], s))
     return obs
+
+
+def two_phase(m: Model, s: State, n: State, t: z3.ExprRef) -> List[Tuple[str, z3.BoolRef]]:
+    """The scan's two-phase discipline across one step of t (scan.c's linearizability argument):
+    in its range phase a scan releases only at FIN; at FIN it acquires nothing and only goes on to
+    DONE; and the step that takes it to FIN leaves it holding its whole range (range_held)."""
+    u = m.u
+    rng = in_range_phase(m, s, t)
+    fin = s.pc[t] == PC["FIN"]
+    released = u.any_n(lambda a: z3.And(m.held(s, t, a), z3.Not(m.held(n, t, a))))
+    acquired = u.any_n(lambda a: z3.And(z3.Not(m.held(s, t, a)), m.held(n, t, a)))
+    return [
+        ("a scan releases in its range only at FIN", z3.Implies(z3.And(rng, released), fin)),
+        ("FIN acquires nothing", z3.Implies(z3.And(rng, fin), z3.And(
+            z3.Not(acquired), z3.Or(n.pc[t] == PC["FIN"], n.pc[t] == PC["DONE"])))),
+        ("at FIN the scan holds its whole range", z3.Implies(
+            z3.And(rng, z3.Not(fin), n.pc[t] == PC["FIN"]), range_held(m, n, t))),
+    ]
+
+
+def obligations(variant: Optional[str] = None) -> List[Tuple[str, Callable[[], ProofResult]]]:
+    """Every proof obligation as (key, thunk), in the order `prove` runs them."""
+    def thunk(ob: Obligation) -> Callable[[], ProofResult]:
+        return lambda: _check(ob, variant, TIMEOUT_MS)
+    return [(ob.key, thunk(ob)) for ob in build(Universe(), variant)]
 
 
 def prove(variant: Optional[str] = None, *, part: Tuple[int, int] = (0, 1),

@@ -3,14 +3,17 @@
 A State is an immutable bag of arrays (Z3 arrays, or FiniteArray in a bounded universe); a
 transition builds the next State by functional update (`with_`). Fields:
   shape   st[n] (UNBORN / ALIVE / FREED), nxt[n] + hasn[n] (right neighbour), par[n] + hasp[n]
-          (the node whose entry's down pointer names n, if any: its "parent entry")
+          (the node whose entry's down pointer names n, if any: its "parent entry");
+          ghost prv[n] (the left neighbour of a live non-head node: core_c keeps no such pointer,
+          the proof needs it to speak of a list segment without reachability)
   locks   hold[t, n] in {NONE, R, W}: the mode in which thread t holds n's lock
   threads pc[t]; x[t] (the node it stands in) with mode xm[t]; a pending request req[t] in mode
           reqm[t], whose source is x[t], with rel[t] (if hasrel[t]) to release once it is granted
           and cont[t] the pc to continue at; above[t] (insert: the node with k's entry whose down
           pointer is not set yet); y[t], s[t] (+ has_s[t]): second and third nodes held by an
           insert or delete (y: also the successor an insert shifts entries into);
-          lim[t]: the insert's height h, or the delete's write level t.
+          lim[t]: the insert's height h, or the delete's write level t;
+          ghost sfirst[t] (a scan's first level-0 node: lo's node, where its range phase begins).
 Invariant: field names and sorts are fixed by FIELDS; every State has exactly these fields.
 """
 from __future__ import annotations
@@ -30,7 +33,7 @@ def fields(u: Universe) -> Dict[str, Tuple[z3.SortRef, ...]]:
         "hold": (T, N, Mode),
         "pc": (T, PCSort), "x": (T, N), "xm": (T, Mode), "req": (T, N), "reqm": (T, Mode),
         "rel": (T, N), "hasrel": (T, B), "cont": (T, PCSort), "above": (T, N), "y": (T, N),
-        "s": (T, N), "has_s": (T, B), "lim": (T, Z),
+        "s": (T, N), "has_s": (T, B), "lim": (T, Z), "prv": (N, N), "sfirst": (T, N),
     }
 
 

@@ -5,6 +5,9 @@ The same protocol text (model.py, invariants.py) is read in two universes:
     "for all" is a Z3 quantifier. Used for the inductive proof (proof.py).
   * bounded: threads and nodes are small enumerations (T0..Tk, N0..Nm); "for all" is expanded
     into a conjunction. Used for bounded model checking with concrete traces (bounded.py).
+  * counterexample search: threads and nodes finite as in bounded, levels and positions integers
+    as in unbounded: an obligation the proof could not discharge, asked again here, is decidable
+    (quantifier-free), and a model of it is a concrete counterexample to induction (cti.py).
 Invariants: a Universe never changes after construction; `Choices` hands out fresh constants whose
 names are unique within one Universe (one prefix per transition instance), so two transitions
 never share a nondeterministic choice by accident.
@@ -45,27 +48,36 @@ class Universe:
 
     :param threads: None for the unbounded universe, else the number of threads (bounded).
     :param nodes: None for unbounded, else the number of nodes (bounded).
-    :param max_level: highest level in the bounded universe (ignored when unbounded).
+    :param max_level: highest level in the bounded universe (ignored when unbounded); None with
+        threads and nodes given: a counterexample-search universe (finite threads and nodes, but
+        levels, positions and heights are unbounded integers, exactly as in the proof).
     """
 
     def __init__(self, threads: Optional[int] = None, nodes: Optional[int] = None,
-                 max_level: int = 1) -> None:
+                 max_level: Optional[int] = 1) -> None:
         self.bounded = threads is not None
         self._fresh = itertools.count()
         if threads is not None:
-            assert nodes is not None and nodes >= max_level + 1
+            assert nodes is not None and nodes >= (max_level or 0) + 1
             self.T, self.threads = _enum("Thread", "T", threads)
             self.N, self.nodes = _enum("Node", "N", nodes)
             self.max_level: Optional[int] = max_level
-            # small signed bit-vectors for levels, positions and heights: the bounded queries
-            # then bit-blast to SAT (much faster than integer arithmetic there)
-            self.int_sort: z3.SortRef = z3.BitVecSort(8)
+            # small signed bit-vectors for levels, positions and heights in concrete scenes: the
+            # bounded queries then bit-blast to SAT (much faster than integer arithmetic there);
+            # integers in a counterexample search, whose levels are the proof's
+            self.int_sort: z3.SortRef = z3.BitVecSort(8) if max_level is not None else z3.IntSort()
         else:
             self.T = z3.DeclareSort("Thread")
             self.N = z3.DeclareSort("Node")
             self.threads, self.nodes = [], []
             self.max_level = None
             self.int_sort = z3.IntSort()
+
+    def reseed(self, block: int) -> None:
+        """Fresh names continue from block * 10**6: a builder that reseeds before each part gets
+        the same names for a part whatever the other parts consumed (so two builds of the same
+        text are the same Z3 terms; mutants.py compares obligations that way)."""
+        self._fresh = itertools.count(block * 10 ** 6)
 
     def fresh(self, sort: z3.SortRef, name: str) -> z3.ExprRef:
         """A constant of `sort` with a name not used before in this universe."""
