@@ -8,7 +8,8 @@ Steps (each reports ok/FAILED, what it counted, and its time):
   variants    Z3 refutes every known-broken variant of the protocol (the proof is not vacuous)
   mutants     the spec's mutation suite: every broken model yields a concrete counterexample to
               induction (`spec mutants refuted: N/N`, pybskip.spec.mutants)
-  trace       a lock trace recorded from a 4-thread run of the real C code conforms to the model
+  trace       lock traces recorded from 4-thread runs of the real C code (random programs, and the
+              batch calls) conform to the model's rules
   histories   concurrent programs on real pthreads with schedule noise, every history checked for
               linearizability (pybskip.checkers, sortedmap model), until the budget is spent
 
@@ -235,15 +236,22 @@ def step_sequential(seed: int) -> StepResult:
 
 
 def step_trace(out: Path, seed: int) -> StepResult:
+    """A lock trace of a random 4-thread program, and one of 4 threads of batch calls
+    (put_many/get_many/delete_many), each checked against the protocol's rules."""
     from . import spec
-    from .testing.trace import record_trace
+    from .testing.trace import record_batch_trace, record_trace
 
-    path = out / "lock-trace.jsonl"
+    path, batch = out / "lock-trace.jsonl", out / "lock-trace-batch.jsonl"
     events = record_trace(path, threads=4, seed=seed)
     report = spec.check_trace(path)
-    if report.ok:
-        return StepResult("trace", True, "%d lock events from 4 threads conform" % events)
-    return StepResult("trace", False, "%s (trace: %s)" % (report.describe(), path))
+    if not report.ok:
+        return StepResult("trace", False, "%s (trace: %s)" % (report.describe(), path))
+    batch_events = record_batch_trace(batch, threads=4, rounds=6, seed=seed)
+    report = spec.check_trace(batch)
+    if not report.ok:
+        return StepResult("trace", False, "batch calls: %s (trace: %s)" % (report.describe(), batch))
+    return StepResult("trace", True, "%d lock events from 4 threads conform; batch calls: %d events "
+                      "conform" % (events, batch_events))
 
 
 def _hunt_counts(programs: int, histories: int, operations: int, verdicts: Dict[str, int],

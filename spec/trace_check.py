@@ -4,11 +4,17 @@ Input: JSON Lines, one event per line, ascending `seq` (format in core_c/include
   {"seq":1,"thread":3,"ev":"begin","op":"get","key":42}
   {"seq":2,"thread":3,"ev":"acquire","mode":"R","node":17,"level":2,"key":40}  (key null: head)
   {"seq":3,"thread":3,"ev":"release","mode":"R","node":17,"level":2,"key":40}
+  {"seq":5,"thread":1,"ev":"link","node":12,"level":0,"after":7}   (after null: the head)
+  {"seq":8,"thread":2,"ev":"unlink","node":12,"level":0,"after":7}
   {"seq":9,"thread":3,"ev":"end","op":"get"}
 Acquires are recorded just after the lock is obtained and releases just before it is given up, so
 the seq order of one lock's events is the order of its holders. Held locks are identified by node
-id; a held lock's place in the global order is taken from its acquire event (its first key may
-change while its write holder edits it).
+id. A node's place in the global order: with link events (core_c records them since the batch
+path's false positive below) its position in its level's list, which the checker keeps from the
+link/unlink events — by identity, so a first key that changes while the node is held (put_many's
+shift_into_next lowers it) cannot mislead it; every non-head node acquired must then have been
+linked in the trace (start tracing before the map is built). A trace without any link event
+(older traces, hand-written examples) is ordered by the key recorded at acquisition.
 
 Rules (the model's transition relation, as far as a lock trace shows it), checked in seq order:
   order        every acquisition is strictly greater, in the global order (level descending, then
@@ -30,6 +36,10 @@ Rules (the model's transition relation, as far as a lock trace shows it), checke
                thread holding only the lock it acquired last). A trace cannot tell a scan that
                couples along its whole range from that walk: the linearizability checker does.
   unfinished   at the end of the trace no thread is inside an operation or holds a lock
+  pointers     (with link events) a node is linked only by a put, right after a node it
+               write-holds, and only once; unlinked only by a delete write-holding it and its
+               left neighbour, from right after that neighbour; no acquisition while holding a
+               node already unlinked
 The FIRST event that breaks a rule is reported (seq, thread, rule, explanation).
 Invariant: check_trace never raises for a well-formed trace; malformed input raises
 TraceFormatError naming the file, line and field.
@@ -39,7 +49,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple, Union
 
 OPS = ("get", "put", "delete", "scan")
 MODES = ("R", "W")
@@ -129,6 +139,10 @@ def _validate(ev: Any, where: str) -> Dict[str, Any]:
     elif kind == "end":
         if _field(ev, "op", (str,), where) not in OPS:
             raise TraceFormatError("%s: field 'op' has a bad value %r" % (where, ev["op"]))
+    elif kind in ("link", "unlink"):
+        _field(ev, "node", (int,), where)
+        _field(ev, "level", (int,), where)
+        _field(ev, "after", (int,), where, nullable=True)
     elif kind in ("acquire", "release"):
         if _field(ev, "mode", (str,), where) not in MODES:
             raise TraceFormatError("%s: field 'mode' has a bad value %r" % (where, ev["mode"]))
@@ -157,10 +171,62 @@ def load_trace(path: Union[str, Path]) -> List[Dict[str, Any]]:
 
 
 class _Checker:
-    def __init__(self) -> None:
+    def __init__(self, lists: bool = False) -> None:
         self.threads: Dict[int, _Thread] = {}
         self.holders: Dict[int, Dict[int, str]] = {}  # node -> thread -> mode
         self.ops = 0
+        self.lists = lists                      # order by list position (link events) or keys
+        self.level_of: Dict[int, int] = {}      # linked non-head node -> level
+        self.order: Dict[int, List[int]] = {}   # level -> its non-head nodes, left to right
+        self.unlinked: Set[int] = set()
+
+    def _place(self, node: int, level: int, key: Optional[int]) -> Optional[Tuple[int, int, int]]:
+        """The node's sort key in the global order now (None: a non-head node never linked)."""
+        if not self.lists:
+            return _order_key(level, key)
+        if node in self.level_of:
+            return (-level, 1, self.order[level].index(node))
+        if key is None and node not in self.unlinked:
+            return (-level, 0, 0)
+        return None
+
+    def _holds_w(self, th: _Thread, node: Optional[int], level: int) -> bool:
+        """th write-holds `node` (None: the head of `level`)."""
+        if node is None:
+            return any(h.mode == "W" and h.key is None and h.level == level and n not in self.level_of
+                       for n, h in th.held.items())
+        h = th.held.get(node)
+        return h is not None and h.mode == "W"
+
+    def _link(self, th: _Thread, ev: Dict[str, Any]) -> Optional[Tuple[str, str]]:
+        node, level, after = ev["node"], ev["level"], ev["after"]
+        where = "node %d after %s on level %d" % (node, "the head" if after is None else
+                                                  "node %d" % after, level)
+        if ev["ev"] == "link":
+            if th.op != "put":
+                return "pointers", "%s links %s" % (th.op, where)
+            if node in self.level_of or node in self.unlinked or self.holders.get(node):
+                return "pointers", "links %s, which is already linked or held" % where
+            if not self._holds_w(th, after, level):
+                return "pointers", "links %s without write-holding its left neighbour" % where
+            lst = self.order.setdefault(level, [])
+            if after is not None and after not in self.level_of:
+                return "pointers", "links %s, a node not on that level" % where
+            lst.insert(0 if after is None else lst.index(after) + 1, node)
+            self.level_of[node] = level
+            return None
+        if th.op != "delete":
+            return "pointers", "%s unlinks %s" % (th.op, where)
+        if not (self._holds_w(th, after, level) and self._holds_w(th, node, level)):
+            return "pointers", "unlinks %s without write-holding both" % where
+        lst = self.order.get(level, [])
+        expected = 0 if after is None else (lst.index(after) + 1 if after in lst else -1)
+        if node not in lst or expected < 0 or expected >= len(lst) or lst[expected] != node:
+            return "pointers", "unlinks %s, which is not right after it" % where
+        lst.pop(expected)
+        del self.level_of[node]
+        self.unlinked.add(node)
+        return None
 
     def step(self, ev: Dict[str, Any]) -> Optional[Tuple[str, str]]:
         """Applies one event; returns (rule, message) if it does not conform."""
@@ -183,6 +249,10 @@ class _Checker:
                     _fmt(n, h.level, h.key) for n, h in th.held.items()))
             th.op = None
             return None
+        if kind in ("link", "unlink"):
+            if th.op is None:
+                return "begin-end", "%s of node %d outside an operation" % (kind, ev["node"])
+            return self._link(th, ev)
         node, level, key, mode = ev["node"], ev["level"], ev["key"], ev["mode"]
         if th.op is None:
             return "begin-end", "%s of %s outside an operation" % (kind, _fmt(node, level, key))
@@ -195,9 +265,16 @@ class _Checker:
         what = "%s on %s" % (mode, _fmt(node, level, key))
         if node in th.held:
             return "no-upgrade", "asks for %s, already held in %s" % (what, th.held[node].mode)
-        new = _order_key(level, key)
+        new = self._place(node, level, key)
+        if new is None:
+            return "order", "acquires %s, a node no link event placed (the trace must begin " \
+                "before the map's nodes are created)" % what
         for n, h in th.held.items():
-            if not _order_key(h.level, h.key) < new:
+            old = self._place(n, h.level, h.key)
+            if old is None:
+                return "pointers", "acquires %s while holding node %d, which was unlinked" % (
+                    what, n)
+            if not old < new:
                 return "order", "acquires %s while holding %s, which is not below it" % (
                     what, _fmt(n, h.level, h.key))
         if not th.held:
@@ -269,7 +346,7 @@ def check_trace(source: Union[str, Path, Iterable[Dict[str, Any]]]) -> TraceRepo
         events = load_trace(source)
     else:
         events = [_validate(ev, "event %d" % i) for i, ev in enumerate(source, 1)]
-    c = _Checker()
+    c = _Checker(lists=any(ev["ev"] in ("link", "unlink") for ev in events))
     last = None
     for ev in events:
         if last is not None and ev["seq"] <= last:

@@ -62,6 +62,8 @@ def test_verify_runs_every_step_within_its_budget_and_exits_0(tmp_path):
     m = re.search(r"(\d+) histories, (\d+) operations", p.stdout)
     assert m and int(m.group(1)) > 0 and int(m.group(2)) > 0
     assert (tmp_path / "lock-trace.jsonl").stat().st_size > 0
+    assert (tmp_path / "lock-trace-batch.jsonl").stat().st_size > 0
+    assert re.search(r"^trace\s+ok .*batch calls: \d+ events conform", p.stdout, re.M), p.stdout
 
 
 def test_verify_usage_errors(tmp_path):

@@ -116,3 +116,39 @@ def test_cli_exit_codes(tmp_path):
     out = run(EXAMPLES / "out_of_order.jsonl")
     assert out.returncode == 1 and "seq 9" in out.stdout
     assert run(bad).returncode == 3
+
+
+def _link(seq, t, node, level, after, kind="link"):
+    return ev(seq, t, kind, node=node, level=level, after=after)
+
+
+def test_link_events_order_by_list_position_and_obey_the_pointer_rules():
+    put = [ev(1, 0, "begin", op="put", key=5), acq(2, 0, "W", 1, 0, None),
+           _link(3, 0, 10, 0, None), acq(4, 0, "W", 10, 0, 50),
+           rel(5, 0, "W", 10, 0, 50), rel(6, 0, "W", 1, 0, None), ev(7, 0, "end", op="put")]
+    assert spec.check_trace(put).ok
+    # node 11 linked after node 10 although its recorded key is smaller: list order decides
+    more = put[:4] + [_link(5, 0, 11, 0, 10), acq(6, 0, "W", 11, 0, 3), rel(7, 0, "W", 11, 0, 3),
+                      rel(8, 0, "W", 10, 0, 50), rel(9, 0, "W", 1, 0, None),
+                      ev(10, 0, "end", op="put")]
+    assert spec.check_trace(more).ok, spec.check_trace(more).describe()
+    cases = [  # (events, rule, words of the message)
+        (put[:1] + [_link(2, 0, 10, 0, None)] + put[3:], "pointers", "without write-holding"),
+        (put[:4] + [_link(5, 0, 10, 0, None)], "pointers", "already linked or held"),
+        (put[:4] + [acq(5, 0, "W", 12, 0, 60)], "order", "no link event placed"),
+        ([ev(1, 0, "begin", op="get", key=5), acq(2, 0, "R", 1, 0, None), _link(3, 0, 10, 0, None)],
+         "pointers", "get links"),
+        (put[:4] + [_link(5, 0, 10, 0, None, "unlink")], "pointers", "put unlinks"),
+    ]
+    for events, rule, words in cases:
+        r = spec.check_trace(events)
+        assert not r.ok and r.violation.rule == rule and words in r.violation.message, \
+            (rule, words, r.describe())
+    delete = put[:6] + [ev(7, 0, "end", op="put"), ev(8, 1, "begin", op="delete", key=50),
+                        acq(9, 1, "W", 1, 0, None), acq(10, 1, "W", 10, 0, 50),
+                        _link(11, 1, 10, 0, None, "unlink"), rel(12, 1, "W", 10, 0, None),
+                        rel(13, 1, "W", 1, 0, None), ev(14, 1, "end", op="delete")]
+    assert spec.check_trace(delete).ok, spec.check_trace(delete).describe()
+    again = delete[:13] + [acq(14, 1, "W", 10, 0, None)]
+    r = spec.check_trace(again)
+    assert not r.ok and r.violation.rule == "order", r.describe()

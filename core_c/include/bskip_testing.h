@@ -11,7 +11,12 @@
  *   {"seq":1,"thread":0,"ev":"begin","op":"put","key":42}
  *   {"seq":2,"thread":0,"ev":"acquire","mode":"R","node":3,"level":1,"key":null}
  *   {"seq":3,"thread":0,"ev":"release","mode":"R","node":3,"level":1,"key":null}
+ *   {"seq":5,"thread":0,"ev":"link","node":12,"level":0,"after":7}     (after null: a head)
+ *   {"seq":8,"thread":1,"ev":"unlink","node":12,"level":0,"after":7}
  *   {"seq":9,"thread":0,"ev":"end","op":"put"}
+ * "link" records a new node linked right after `after` (just before the new node's acquire);
+ * "unlink" records a node removed from after `after` (while its unlinker still holds both), so
+ * the checker knows each level's list order by node identity (spec/trace_check.py).
  * "key" of a lock event is the node's first key when the event is recorded (null for a head
  * sentinel, whose position is -infinity, and for a non-head node emptied by its holder). An
  * acquire is recorded just after the lock is obtained and a release just before it is given up,

@@ -70,6 +70,7 @@ static void remove_head_key(bskip *m, node *x, node *n) {
     if (x->n + n->n <= m->cap) {
         bskip__node_move_tail(m, n, 0, x, x->n); /* merge (a no-op copy when n is empty) */
         x->next = n->next;
+        bskip__trace_link_event(x, n, 0);
         x->high = n->high;
         node_unlock(n, LOCK_W); /* reclamation: see the argument at the top of this file */
         bskip__node_free(n);

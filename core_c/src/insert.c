@@ -82,6 +82,7 @@ static void node_insert_at(const bskip *m, node *x, uint32_t pos, int64_t key) {
 static void link_after(node *x, node *y) {
     y->next = x->next;
     y->high = x->high;
+    bskip__trace_link_event(x, y, 1); /* before its acquire: the trace knows y's place then */
     node_lock(y, LOCK_W); /* order: y is right of x (x is held); y is unreachable until linked */
     x->next = y;
     x->high = node_keys(y)[0];

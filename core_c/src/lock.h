@@ -25,7 +25,13 @@ enum trace_op { TRACE_GET, TRACE_PUT, TRACE_DELETE, TRACE_SCAN };
 #ifdef BSKIP_TRACE
 void bskip__trace_lock_event(const node *x, int acquire, enum lock_mode mode);
 void bskip__trace_op_event(int begin, enum trace_op op, int64_t key);
+/* y is linked right after x (link != 0), or unlinked from after x: the node's place in its
+ * level's list, so the checker orders nodes by list position, not by keys that may change. */
+void bskip__trace_link_event(const node *x, const node *y, int link);
 #else
+static inline void bskip__trace_link_event(const node *x, const node *y, int link) {
+    (void)x; (void)y; (void)link;
+}
 static inline void bskip__trace_lock_event(const node *x, int acquire, enum lock_mode mode) {
     (void)x; (void)acquire; (void)mode;
 }

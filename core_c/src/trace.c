@@ -20,11 +20,12 @@
 #include "lock.h"
 
 #ifdef BSKIP_TRACE
-enum { EV_BEGIN, EV_END, EV_ACQUIRE, EV_RELEASE };
+enum { EV_BEGIN, EV_END, EV_ACQUIRE, EV_RELEASE, EV_LINK, EV_UNLINK };
 
 typedef struct trace_rec {
     uint64_t seq;
     uint64_t node;
+    uint64_t after; /* link/unlink: the left neighbour */
     int64_t key;
     uint32_t thread;
     int16_t level;
@@ -92,6 +93,12 @@ void bskip__trace_lock_event(const node *x, int acquire, enum lock_mode mode) {
     record(r);
 }
 
+void bskip__trace_link_event(const node *x, const node *y, int link) {
+    trace_rec r = {.node = y->id, .after = x->id, .level = (int16_t)y->level,
+                   .ev = link ? EV_LINK : EV_UNLINK, .has_key = !x->is_head};
+    record(r);
+}
+
 void bskip__trace_op_event(int begin, enum trace_op op, int64_t key) {
     trace_rec r = {.ev = begin ? EV_BEGIN : EV_END, .op = (uint8_t)op, .key = key, .has_key = 1};
     record(r);
@@ -132,6 +139,12 @@ static void write_rec(FILE *f, const trace_rec *r) {
         fprintf(f, "\"ev\":\"begin\",\"op\":\"%s\",\"key\":%" PRId64 "}\n", op_names[r->op], r->key);
     } else if (r->ev == EV_END) {
         fprintf(f, "\"ev\":\"end\",\"op\":\"%s\"}\n", op_names[r->op]);
+    } else if (r->ev == EV_LINK || r->ev == EV_UNLINK) {
+        /* has_key: the left neighbour is not a head ("after" null for a head) */
+        fprintf(f, "\"ev\":\"%s\",\"node\":%" PRIu64 ",\"level\":%d,\"after\":",
+                r->ev == EV_LINK ? "link" : "unlink", r->node, r->level);
+        if (r->has_key) fprintf(f, "%" PRIu64 "}\n", r->after);
+        else fputs("null}\n", f);
     } else {
         fprintf(f, "\"ev\":\"%s\",\"mode\":\"%s\",\"node\":%" PRIu64 ",\"level\":%d,\"key\":",
                 r->ev == EV_ACQUIRE ? "acquire" : "release", r->mode == LOCK_W ? "W" : "R", r->node,

@@ -4,13 +4,17 @@ The instrumented build of core_c logs every lock acquire/release (thread, node i
 node's position key, mode) and every operation's begin/end into per-thread buffers; this module
 runs a random program on real pthreads with tracing on and writes the trace as JSON Lines (format
 in core_c/include/bskip_testing.h), for `pybskip.spec` to check against the protocol model.
-Invariant: tracing is switched on only for the duration of one run_program call.
+record_batch_trace does the same for the batch calls (put_many, get_many, delete_many) from real
+threads on one map created after tracing starts (so every node's link event is in the trace).
+Invariant: tracing is switched on only for the duration of one run (run_program call, or batch
+threads).
 """
 from __future__ import annotations
 
 import random
+import threading
 from pathlib import Path
-from typing import Optional, Union
+from typing import Any, List, Optional, Union
 
 from .executor import Engine, run_program
 from .program import build_program
@@ -39,6 +43,50 @@ def record_trace(path: Union[str, Path], *, threads: int = 4, max_ops: int = 60,
         run_program(program, engine, noise=noise, seed=seed)
     finally:
         count = int(lib.bskip_trace_stop(str(path).encode()))
+    if count < 0:
+        raise RuntimeError("writing the trace to %s failed: %s"
+                           % (path, ffi.string(lib.bskip_strerror(count)).decode()))
+    return count
+
+
+def record_batch_trace(path: Union[str, Path], *, threads: int = 4, rounds: int = 25,
+                       keys: int = 3000, seed: int = 1, engine: Optional[Engine] = None) -> int:
+    """Runs `threads` real threads, each calling put_many (sorted runs of 5, 70 or 200 keys: both
+    the per-key path and the sorted-run path), get_many and delete_many `rounds` times on one
+    map with 256-byte nodes, and writes the lock trace to `path`. Returns the number of events.
+    Raises RuntimeError if the engine has no tracing or a call fails. O(rounds x batch x levels).
+    """
+    engine = engine or Engine.load()
+    lib, ffi = engine.lib, engine.ffi
+    if not engine.features & lib.BSKIP_FEATURE_TRACE:
+        raise RuntimeError("engine %s was built without lock tracing" % engine.name)
+    errors: List[str] = []
+    lib.bskip_trace_start()
+    try:
+        m = engine.new_map(256, seed)  # after the start: its nodes are all linked in the trace
+
+        def worker(wseed: int) -> None:
+            rnd = random.Random(wseed)
+            for _ in range(rounds):
+                n = rnd.choice((5, 70, 200))
+                ks = sorted(rnd.sample(range(keys), n))
+                arr: Any = ffi.new("int64_t[]", ks)
+                out: Any = ffi.new("int64_t[]", n)
+                rc = lib.bskip_put_many(m, arr, arr, n, ffi.NULL)
+                rc2 = lib.bskip_get_many(m, arr, out, ffi.NULL, n)
+                rc3 = lib.bskip_delete_many(m, arr, n // 2) if rnd.random() < 0.4 else 0
+                if min(rc, rc2, rc3) < 0:
+                    errors.append("batch call failed: %d %d %d" % (rc, rc2, rc3))
+                    return
+        ts = [threading.Thread(target=worker, args=(seed * 1000 + i,)) for i in range(threads)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    finally:
+        count = int(lib.bskip_trace_stop(str(path).encode()))
+    if errors:
+        raise RuntimeError(errors[0])
     if count < 0:
         raise RuntimeError("writing the trace to %s failed: %s"
                            % (path, ffi.string(lib.bskip_strerror(count)).decode()))
