@@ -3,6 +3,9 @@
 
 Every patch in tests/mutants/ is applied to a fresh copy of core_c in a temporary directory, and
 the copy is attacked within a time budget (default 60 s per mutant):
+  0. trace validation: lock traces of the patched core (a random 4-thread program, and 4 threads
+     of batch calls) are checked against the protocol's rules (pybskip.spec.check_trace); a
+     trace that does not conform catches it;
   1. the concurrent history hunt (pybskip.testing.hunt: random programs on pthreads with schedule
      noise, every history checked for linearizability, the structure validated after every run)
      against an instrumented cffi build of the patched sources, in a child process (so a crash
@@ -44,8 +47,20 @@ spec = importlib.util.spec_from_file_location("_mutant_cffi", lib_path)
 mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
 from pybskip.testing.executor import Engine
 from pybskip.testing.hunt import hunt
+from pybskip.testing.trace import record_batch_trace, record_trace
+from pybskip.spec import check_trace
+engine = Engine(mod.ffi, mod.lib, "mutant")
 t0 = time.monotonic()
-report = hunt(budget, engine=Engine(mod.ffi, mod.lib, "mutant"), seed=seed, out_dir=tmp / "out")
+(tmp / "out").mkdir(exist_ok=True)
+for i, record in enumerate((record_trace, record_batch_trace)):  # trace validation first
+    path = tmp / "out" / ("trace-%d.jsonl" % i)
+    record(path, threads=4, seed=seed, engine=engine)
+    rep = check_trace(path)
+    if not rep.ok:
+        print(json.dumps({"caught": True, "kind": "trace validation: " + str(rep.violation),
+                          "histories": 0, "seconds": time.monotonic() - t0, "paths": [str(path)]}))
+        sys.exit(0)
+report = hunt(budget, engine=engine, seed=seed, out_dir=tmp / "out")
 f = report.failure
 print(json.dumps({"caught": f is not None, "kind": f.kind if f else None,
                   "histories": report.histories, "seconds": time.monotonic() - t0,
@@ -124,6 +139,8 @@ def main() -> int:
             if h.get("hung"):
                 how = "the hunt hanging: no verdict %.0f s past its %.0f s budget (deadlock or livelock)" % (
                     HUNG_GRACE, args.budget * 0.5)
+            elif h.get("caught") and str(h["kind"]).startswith("trace validation"):
+                how = "%s (after %.1fs)" % (h["kind"], h["seconds"])
             elif h.get("caught"):
                 how = "%s history after %.1fs (%d histories)" % (h["kind"], h["seconds"], h["histories"])
             else:

@@ -529,7 +529,10 @@ class _Run:
             line = "spec mutants refuted: %d/%d" % (len(refuted), len(self.plan.mutants))
             if len(refuted) < len(self.plan.mutants):
                 lost = [d["describe"].splitlines()[0] for k, d in s.done.items() if not d["refuted"]]
-                return StepResult(name, False, "\n".join([line] + lost + fails), s.seconds)
+                head = "; ".join([line + " — NOT refuted: " + ", ".join(
+                    k for k, d in s.done.items() if not d["refuted"])] + fails) if lost else \
+                    "; ".join([line] + fails)
+                return StepResult(name, False, "\n".join([head] + lost), s.seconds)
             return StepResult(name, True, line + " (each with a counterexample to induction)",
                               s.seconds)
         depth, budget = self.plan.depth, "budget %.0f s" % self.plan.seconds

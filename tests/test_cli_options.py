@@ -250,6 +250,8 @@ def test_a_crashing_z3_task_is_a_failed_step_with_its_message():
     run.handle(("start", 1, ("bounded", 6), None, 0.0))
     run.handle(("done", 1, ("bounded", 6), {"n": 4, "bad": []}, 9.0))
     run.handle(("start", 1, ("variant", "upgrade"), None, 0.0))
+    run.handle(("start", 0, ("mutant", "free_named"), None, 0.0))
+    run.handle(("done", 0, ("mutant", "free_named"), {"refuted": True, "describe": "x"}, 2.0))
     # the budget ends: what still runs is FAILED
     v._out_of_time(run, [], _DeadProcess(), _ListQueue(), time.monotonic())
     by_name = {r.name: r for r in run.results()}
@@ -258,6 +260,9 @@ def test_a_crashing_z3_task_is_a_failed_step_with_its_message():
     assert by_name["bounded"].ok and "depth 6 (budget 120 s; depth 7 from 150 s)" in by_name["bounded"].detail
     assert not by_name["variants"].ok and "upgrade: not finished within the budget" in \
         by_name["variants"].detail
+    first = by_name["mutants"].detail.splitlines()[0]  # what the e2e test's skip reads
+    assert not by_name["mutants"].ok and first.startswith("spec mutants refuted: 1/10") and \
+        "not begun within the budget" in first, first
     assert not by_name["histories"].ok and "not finished within the budget" in by_name["histories"].detail
     assert any("the budget is spent" in line for line in lines), lines
 
