@@ -183,6 +183,19 @@ def _thread_conjuncts() -> List[Conjunct]:
             z3.Implies(z3.And(pend, s.reqm[t] == RD), m.lvl(req) >= lim),
             z3.Implies(z3.And(pend, s.reqm[t] == WR), m.lvl(req) <= lim - 1))
 
+    def delete_levels(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
+        """A delete reads (R) only above its write level t and writes (W) only at or below it."""
+        x, req, lim = s.x[t], s.req[t], s.lim[t]
+        loop = z3.And(m.op(t) == DELETE, _in(s, t, "LOOP"))
+        pend = z3.And(m.op(t) == DELETE, _in(s, t, "PEND", "SWAP"), s.cont[t] == PC["LOOP"])
+        dn = z3.Or(_in(s, t, "DN"), z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["DN"]))
+        return z3.And(
+            z3.Implies(z3.And(loop, s.xm[t] == RD), m.lvl(x) > lim),
+            z3.Implies(z3.And(loop, s.xm[t] == WR), m.lvl(x) <= lim),
+            z3.Implies(z3.And(m.op(t) == DELETE, dn), m.lvl(x) <= lim),
+            z3.Implies(z3.And(pend, s.reqm[t] == RD), m.lvl(req) > lim),
+            z3.Implies(z3.And(pend, s.reqm[t] == WR), m.lvl(req) <= lim))
+
     def above_held(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         x, req, a, lim = s.x[t], s.req[t], s.above[t], s.lim[t]
         loop = z3.And(m.op(t) == PUT, _in(s, t, "LOOP"), s.xm[t] == WR, m.lvl(x) < lim - 1)
@@ -271,6 +284,7 @@ def _thread_conjuncts() -> List[Conjunct]:
         _per_thread("walk right: x and the new lock only", right_step),
         _per_thread("put: shift into x's successor", shift),
         _per_thread("put: read levels >= h > write levels", put_levels),
+        _per_thread("delete: read levels > t >= write levels", delete_levels),
         _per_thread("put: k's entry above stays write-held", above_held),
         _per_thread("put: split halves write-held", two_nodes),
         _per_thread("put: overflow at level h-1", ovf),

@@ -23,7 +23,9 @@ Variants (broken on purpose) switch single steps. Refuted by a reachable bad sta
 counterexample to induction (mutants.py): "free_named" (unlink and free N while a parent entry
 still names it), "down_any" (descend to any node one level below, not a child of the held node),
 "split_left" (a split's new node placed left of the node it splits), "scan_couple" (a scan that
-releases each level-0 node as it takes the next: lock coupling instead of two-phase) and
+releases each level-0 node as it takes the next: lock coupling instead of two-phase),
+"delete_clamp" (a delete pass may start at any head, one below its write level lowering it: the
+model before rule (5) was written into it) and
 "drop_one_left" (the proof's invariant without its "one left neighbour" conjunct; the model is
 the real one). Invariant: with variant None the transitions are exactly the protocol of core_c as
 described in spec/README.md.
@@ -42,7 +44,7 @@ from .universe import (ALIVE, DELETE, FREED, GET, NONE, PC, PUT, RD, SCAN, UNBOR
 Step = Tuple[z3.BoolRef, State]
 
 VARIANTS = ("upgrade", "bottom_up", "left", "parent_early", "scan_rtl", "free_named", "down_any",
-            "split_left", "scan_couple", "drop_one_left")
+            "split_left", "scan_couple", "drop_one_left", "delete_clamp")
 
 
 @dataclass(frozen=True)
@@ -190,12 +192,19 @@ class Model:
 
 def t_start(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """Begin an operation: ask for the head of some level (the current top) in the op's mode.
-    put draws its height h first and starts at a level >= h-1; delete clamps its write level."""
+    put draws its height h first and starts at a level >= h-1; a delete pass starts strictly
+    above its write level t (delete.c rule (5)), or at t itself only when no level is above it
+    (core_c: t is the highest level there is)."""
     hd, h = ch.node("head"), ch.int("h")
     op, lim = m.op(t), s.lim[t]
-    dlim = z3.If(lim > m.lvl(hd), m.lvl(hd), lim)
+    topmost = m.u.all_n(lambda n: z3.Implies(m.ishead(n), m.lvl(n) <= m.lvl(hd)))
+    dstart = z3.Or(m.lvl(hd) > lim, z3.And(m.lvl(hd) == lim, topmost))
+    dlim = lim
+    if m.variant == "delete_clamp":  # BROKEN: any head; one below t lowers the write level
+        dstart, dlim = z3.BoolVal(True), z3.If(lim > m.lvl(hd), m.lvl(hd), lim)
     guard = z3.And(m.at(s, t, "START"), m.ishead(hd),
-                   z3.Implies(op == PUT, z3.And(h >= 1, m.lvl(hd) >= h - 1)))
+                   z3.Implies(op == PUT, z3.And(h >= 1, m.lvl(hd) >= h - 1)),
+                   z3.Implies(op == DELETE, dstart))
     if m.u.bounded and m.u.max_level is not None:
         guard = z3.And(guard, m.lvl(hd) <= m.u.max_level, h - 1 <= m.u.max_level)
     mode = z3.If(op == PUT, z3.If(m.lvl(hd) >= h, RD, WR),

@@ -5,6 +5,8 @@ A mutant is a variant of the model or of the proof (model.VARIANTS) with one kno
   down_any      a descent locks any node one level below, not a child of the node it holds
   split_left    a split's new node is placed left of the node it splits
   scan_couple   a scan releases each level-0 node once it holds the next (coupling, not two-phase)
+  delete_clamp  a delete pass may start at any head, one below its write level lowering it (the
+                model before delete.c's rule (5) was written into its start step)
   drop_one_left the invariant without "one left neighbour" (the model is the real one); dropped in
                 both its forms, the conjunct and the ghost "left pointer" conjunct, because over
                 finitely many nodes the latter implies it (a unique head per level, each other
@@ -44,6 +46,7 @@ MUTANTS: Dict[str, str] = {
     "down_any": "descends to any node one level below, not a child of the held node",
     "split_left": "a split's new node is placed left of the node it splits",
     "scan_couple": "scan releases each level-0 node as it takes the next (coupling, not two-phase)",
+    "delete_clamp": "a delete pass may start at any head; one below its write level lowers it",
     "drop_one_left": "the invariant without 'one left neighbour' (the conjunct, and the ghost left "
                      "pointer that implies it over finitely many nodes)",
     "upgrade": "delete upgrades its read lock to write while holding it",

@@ -16,7 +16,9 @@ invariant's shape conjuncts. Each obligation is a Z3 validity query (its negatio
               blocked. Hence no state satisfying the invariant is a deadlock;
   no use after free: no thread holds or waits for a freed node;
   two-phase:<name> across that step a scan in its range releases only at FIN, acquires nothing
-              from FIN on, and enters FIN holding its whole level-0 range (`two_phase`).
+              from FIN on, and enters FIN holding its whole level-0 range (`two_phase`);
+  restarts:<name> that step never lowers a delete's write level, and a restart raises it
+              (`write_level_rises`: a bound on delete's passes).
 `build(u, variant)` writes every obligation in any universe: the unbounded one here, a finite one
 for the counterexample search (cti.py), which runs on every obligation not proved.
 Invariant: a ProofResult is `proved` only when Z3 answered unsat for the negated obligation
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Set, Tuple
 
 import z3
 
@@ -34,7 +36,7 @@ from .invariants import (conjuncts, in_range_phase, invariant, newly_acquired_ab
                          range_held, rank_lt, shape)
 from .model import Model
 from .state import State
-from .universe import PC, Choices, Universe
+from .universe import DELETE, PC, Choices, Universe
 
 if TYPE_CHECKING:
     from .cti import Cti
@@ -137,6 +139,7 @@ def build(u: Universe, variant: Optional[str] = None,
             inv_cache.append(invariant(m, s))
         return inv_cache[0]
     obs: List[Obligation] = []
+    deps = _conjunct_fields(variant)
 
     def want(key: str) -> bool:
         return only is None or only == key
@@ -146,7 +149,8 @@ def build(u: Universe, variant: Optional[str] = None,
         obs.append(Obligation("init", "init: the invariant holds in every initial state",
                               [ax, m.initial(s)] + [f for _, f in shape(m, s)], conjuncts(m, s), s))
     for i, tr in enumerate(m.transitions):
-        keys = ("step " + tr.name, "order " + tr.name, "two-phase " + tr.name)
+        keys = ("step " + tr.name, "order " + tr.name, "two-phase " + tr.name,
+                "restarts " + tr.name)
         if not any(want(k) for k in keys):
             continue
         hyps = [ax, inv()]
@@ -154,8 +158,13 @@ def build(u: Universe, variant: Optional[str] = None,
         guard, n = tr.fn(m, s, t, Choices(u, tr.name))
         hyps.append(guard)
         if want(keys[0]):
+            # The frame: a conjunct that reads only fields the step leaves as they were (the
+            # same Z3 terms) is, after the step, the conjunct assumed before it; only the
+            # others are goals.
+            changed = {k for k in s.f if n.f[k] is not s.f[k]}
+            goals = [(g, f) for g, f in conjuncts(m, n) if deps[g] & changed]
             obs.append(Obligation(keys[0], "step %s preserves the invariant" % tr.name, hyps,
-                                  conjuncts(m, n), s, n, t, tr.name))
+                                  goals, s, n, t, tr.name))
         if want(keys[1]):
             obs.append(Obligation(keys[1], "step %s acquires only above held locks" % tr.name,
                                   hyps, [("acquired above held", newly_acquired_above_held(
@@ -163,6 +172,9 @@ def build(u: Universe, variant: Optional[str] = None,
         if want(keys[2]):
             obs.append(Obligation(keys[2], "step %s keeps scans two-phase" % tr.name, hyps,
                                   two_phase(m, s, n, t), s, n, t, tr.name))
+        if want(keys[3]):
+            obs.append(Obligation(keys[3], "step %s only raises a delete's write level" % tr.name,
+                                  hyps, write_level_rises(m, s, n, t), s, n, t, tr.name))
 
     def pend(w: z3.ExprRef) -> z3.BoolRef:
         return s.pc[w] == PC["PEND"]
@@ -224,6 +236,45 @@ def two_phase(m: Model, s: State, n: State, t: z3.ExprRef) -> List[Tuple[str, z3
             z3.Not(acquired), z3.Or(n.pc[t] == PC["FIN"], n.pc[t] == PC["DONE"])))),
         ("at FIN the scan holds its whole range", z3.Implies(
             z3.And(rng, z3.Not(fin), n.pc[t] == PC["FIN"]), range_held(m, n, t))),
+    ]
+
+
+_FIELDS: Dict[Optional[str], Dict[str, Set[str]]] = {}
+
+
+def _conjunct_fields(variant: Optional[str]) -> Dict[str, Set[str]]:
+    """Which state fields each invariant conjunct reads: conjunct j reads field k iff its formula
+    changes when k alone is replaced by a fresh array (both built with the same fresh names).
+    Worked out once per variant in an unbounded universe of its own (the text is the same in
+    every universe)."""
+    if variant in _FIELDS:
+        return _FIELDS[variant]
+    u = Universe()
+    m = Model(u, variant)
+    s = State.fresh(u, "frame")
+    u.reseed(3)
+    base = conjuncts(m, s)
+    out: Dict[str, Set[str]] = {name: set() for name, _ in base}
+    for k in s.f:
+        other = s.with_(**{k: State.fresh(u, "frame." + k).f[k]})
+        u.reseed(3)
+        for (name, f), (_, g) in zip(base, conjuncts(m, other)):
+            if not f.eq(g):
+                out[name].add(k)
+    _FIELDS[variant] = out
+    return out
+
+
+def write_level_rises(m: Model, s: State, n: State, t: z3.ExprRef) -> List[Tuple[str, z3.BoolRef]]:
+    """A bound on delete's restarts: its write level t never goes down, and every restart (a
+    re-descent after meeting k on a read level) raises it strictly. Levels are finitely many in
+    every state (core_c: at most BSKIP_MAX_LEVELS = 32), so a delete makes at most that many
+    passes — though a concurrent put can raise the top while it runs."""
+    dele = m.op(t) == DELETE
+    restart = z3.And(s.pc[t] != PC["RESTART"], n.pc[t] == PC["RESTART"])
+    return [
+        ("a delete's write level never goes down", z3.Implies(dele, n.lim[t] >= s.lim[t])),
+        ("a restart raises it", z3.Implies(z3.And(dele, restart), n.lim[t] > s.lim[t])),
     ]
 
 

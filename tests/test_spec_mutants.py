@@ -42,7 +42,8 @@ def test_the_obligation_diff_is_exact():
     changed = changed_obligations("scan_couple")
     assert [ob.key for ob, _ in changed] == ["step scan_next"]
     free = {ob.key for ob, _ in changed_obligations("free_named")}
-    assert free == {"step del_n_unlink", "order del_n_unlink", "two-phase del_n_unlink"}
+    assert free == {"step del_n_unlink", "order del_n_unlink", "two-phase del_n_unlink",
+                    "restarts del_n_unlink"}
 
 
 def test_a_failed_obligation_comes_with_its_counterexample():
