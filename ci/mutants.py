@@ -12,6 +12,8 @@ the copy is attacked within a time budget (default 60 s per mutant):
      cannot take this script down); the build is pybskip/_cffi_build.py's, with the flags that
      its read_flags() reads from the copy's core_c/flags.mk (the ones core_c's Makefiles use);
      a hunt still running 30 s past its budget has hung in the core (deadlock or livelock): caught;
+     a hunt killed by a signal (the core crashed: SIGSEGV, or SIGABRT from glibc's heap checks):
+     caught — the unpatched core never crashes it;
   2. if that did not catch it, the C test suite of the patched copy under ThreadSanitizer and then
      AddressSanitizer+UBSan (a sanitizer report, a failed check or a validate failure catches it).
 Prints one line per mutant — caught or not, by what, how fast — and a last line
@@ -139,6 +141,11 @@ def main() -> int:
             if h.get("hung"):
                 how = "the hunt hanging: no verdict %.0f s past its %.0f s budget (deadlock or livelock)" % (
                     HUNG_GRACE, args.budget * 0.5)
+            elif str(h.get("crashed", "")).startswith("signal"):
+                # the unpatched core never kills the hunt: a signal (SIGSEGV, SIGABRT from
+                # glibc's heap checks...) is the patched core corrupting memory or aborting
+                how = "the hunt crashing (%s): the patched core corrupted memory or aborted" % (
+                    h["crashed"])
             elif h.get("caught") and str(h["kind"]).startswith("trace validation"):
                 how = "%s (after %.1fs)" % (h["kind"], h["seconds"])
             elif h.get("caught"):
