@@ -525,14 +525,13 @@ class _Run:
                     s.seconds)
             return StepResult(name, True, "%d broken variants refuted" % len(s.done), s.seconds)
         if name == "mutants":
-            refuted = [k for k, d in s.done.items() if d["refuted"]]
-            line = "spec mutants refuted: %d/%d" % (len(refuted), len(self.plan.mutants))
-            if len(refuted) < len(self.plan.mutants):
-                lost = [d["describe"].splitlines()[0] for k, d in s.done.items() if not d["refuted"]]
-                head = "; ".join([line + " — NOT refuted: " + ", ".join(
-                    k for k, d in s.done.items() if not d["refuted"])] + fails) if lost else \
-                    "; ".join([line] + fails)
-                return StepResult(name, False, "\n".join([head] + lost), s.seconds)
+            lost = [k for k, d in s.done.items() if not d["refuted"]]
+            line = "spec mutants refuted: %d/%d" % (len(s.done) - len(lost), len(self.plan.mutants))
+            if len(s.done) - len(lost) < len(self.plan.mutants):
+                head = line + (" — NOT refuted: " + ", ".join(lost) if lost else "")
+                reasons = [s.done[k]["describe"].splitlines()[0] for k in lost]
+                return StepResult(name, False, "\n".join(["; ".join([head] + fails)] + reasons),
+                                  s.seconds)
             return StepResult(name, True, line + " (each with a counterexample to induction)",
                               s.seconds)
         depth, budget = self.plan.depth, "budget %.0f s" % self.plan.seconds

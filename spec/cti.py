@@ -71,7 +71,7 @@ def find_cti(key: str, goals: Union[str, Sequence[str]], variant: Optional[str] 
     wanted = [goals] if isinstance(goals, str) else list(goals)
     for threads, nodes in sizes or CTI_SIZES:
         u = Universe(threads=threads, nodes=nodes, max_level=None)
-        obs = build(u, variant, only=key)
+        obs = build(u, variant, only={key})
         if not obs:
             raise ValueError("no obligation %r" % key)
         ob = obs[0]

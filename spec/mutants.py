@@ -80,31 +80,25 @@ class MutantResult:
                                                      self.detail)
 
 
-def _same(a: Obligation, b: Obligation) -> bool:
-    return len(a.hyps) == len(b.hyps) and len(a.goals) == len(b.goals) and \
-        all(x.eq(y) for x, y in zip(a.hyps, b.hyps)) and \
-        all(ga == gb and x.eq(y) for (ga, x), (gb, y) in zip(a.goals, b.goals))
-
-
 def changed_obligations(name: str) -> List[Tuple[Obligation, List[str]]]:
     """(obligation, goals to search) of every obligation of mutant `name` that is not, term for
     term, an obligation of the real model; all goals when the hypotheses differ, else the changed
     ones."""
     if not _REAL:  # the real model's obligations, built once per process (they never change)
         _REAL.update({ob.key: ob for ob in build(Universe(), None)})
-    real = _REAL
     out = []
     for ob in build(Universe(), name):
-        base = real.get(ob.key)
-        if base is not None and _same(ob, base):
+        base = _REAL.get(ob.key)
+        same_hyps = base is not None and len(ob.hyps) == len(base.hyps) and \
+            all(x.eq(y) for x, y in zip(ob.hyps, base.hyps))
+        if not same_hyps:
+            out.append((ob, [g for g, _ in ob.goals]))
             continue
-        if base is not None and len(ob.hyps) == len(base.hyps) and \
-                all(x.eq(y) for x, y in zip(ob.hyps, base.hyps)):
-            old = dict(base.goals)
-            goals = [g for g, f in ob.goals if g not in old or not f.eq(old[g])]
-        else:
-            goals = [g for g, _ in ob.goals]
-        out.append((ob, goals))
+        assert base is not None
+        old = dict(base.goals)
+        goals = [g for g, f in ob.goals if g not in old or not f.eq(old[g])]
+        if goals or len(ob.goals) != len(base.goals):
+            out.append((ob, goals))
     return out
 
 

@@ -209,9 +209,10 @@ def test_the_plan_has_every_task_longest_first():
 
 
 def test_the_proof_parts_are_the_whole_proof():
-    from pybskip.spec.proof import obligations, prove
+    from pybskip.spec.proof import obligation_keys, obligations, prove
 
     n = len(obligations())
+    assert [key for key, _ in obligations()] == obligation_keys()  # what prove(part=) relies on
     seen = []
     results = prove(part=(3, 40), progress=lambda done, total: seen.append((done, total)))
     assert len(results) == len(range(3, n, 40)) and seen[-1] == (len(results), len(results))

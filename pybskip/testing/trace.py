@@ -14,10 +14,30 @@ from __future__ import annotations
 import random
 import threading
 from pathlib import Path
-from typing import Any, List, Optional, Union
+from typing import Any, Callable, List, Optional, Union
 
 from .executor import Engine, run_program
 from .program import build_program
+
+
+def _traced(path: Union[str, Path], engine: Optional[Engine],
+            run: Callable[[Engine], None]) -> int:
+    """Runs run(engine) with lock tracing on and writes the trace to `path`; returns the number
+    of events. Raises RuntimeError if the engine has no tracing or the trace cannot be written.
+    The one place tracing is switched on and off."""
+    engine = engine or Engine.load()
+    lib, ffi = engine.lib, engine.ffi
+    if not engine.features & lib.BSKIP_FEATURE_TRACE:
+        raise RuntimeError("engine %s was built without lock tracing" % engine.name)
+    lib.bskip_trace_start()
+    try:
+        run(engine)
+    finally:
+        count = int(lib.bskip_trace_stop(str(path).encode()))
+    if count < 0:
+        raise RuntimeError("writing the trace to %s failed: %s"
+                           % (path, ffi.string(lib.bskip_strerror(count)).decode()))
+    return count
 
 
 def record_trace(path: Union[str, Path], *, threads: int = 4, max_ops: int = 60, keys: int = 48,
@@ -27,10 +47,6 @@ def record_trace(path: Union[str, Path], *, threads: int = 4, max_ops: int = 60,
     Returns the number of events written. Raises RuntimeError if the engine has no tracing.
     O(total ops x levels).
     """
-    engine = engine or Engine.load()
-    lib, ffi = engine.lib, engine.ffi
-    if not engine.features & lib.BSKIP_FEATURE_TRACE:
-        raise RuntimeError("engine %s was built without lock tracing" % engine.name)
     rnd = random.Random(seed)
 
     def draw(lo: int, hi: int) -> int:
@@ -38,15 +54,10 @@ def record_trace(path: Union[str, Path], *, threads: int = 4, max_ops: int = 60,
 
     program = build_program(lambda lo, hi: hi if (lo, hi) == (2, threads) else draw(lo, hi),
                             max_threads=threads, max_ops=max_ops, key_range=keys)
-    lib.bskip_trace_start()
-    try:
-        run_program(program, engine, noise=noise, seed=seed)
-    finally:
-        count = int(lib.bskip_trace_stop(str(path).encode()))
-    if count < 0:
-        raise RuntimeError("writing the trace to %s failed: %s"
-                           % (path, ffi.string(lib.bskip_strerror(count)).decode()))
-    return count
+
+    def run(e: Engine) -> None:
+        run_program(program, e, noise=noise, seed=seed)
+    return _traced(path, engine, run)
 
 
 def record_batch_trace(path: Union[str, Path], *, threads: int = 4, rounds: int = 25,
@@ -56,13 +67,10 @@ def record_batch_trace(path: Union[str, Path], *, threads: int = 4, rounds: int 
     map with 256-byte nodes, and writes the lock trace to `path`. Returns the number of events.
     Raises RuntimeError if the engine has no tracing or a call fails. O(rounds x batch x levels).
     """
-    engine = engine or Engine.load()
-    lib, ffi = engine.lib, engine.ffi
-    if not engine.features & lib.BSKIP_FEATURE_TRACE:
-        raise RuntimeError("engine %s was built without lock tracing" % engine.name)
     errors: List[str] = []
-    lib.bskip_trace_start()
-    try:
+
+    def run(engine: Engine) -> None:
+        lib, ffi = engine.lib, engine.ffi
         m = engine.new_map(256, seed)  # after the start: its nodes are all linked in the trace
 
         def worker(wseed: int) -> None:
@@ -83,11 +91,7 @@ def record_batch_trace(path: Union[str, Path], *, threads: int = 4, rounds: int 
             t.start()
         for t in ts:
             t.join()
-    finally:
-        count = int(lib.bskip_trace_stop(str(path).encode()))
+    count = _traced(path, engine, run)
     if errors:
         raise RuntimeError(errors[0])
-    if count < 0:
-        raise RuntimeError("writing the trace to %s failed: %s"
-                           % (path, ffi.string(lib.bskip_strerror(count)).decode()))
     return count
