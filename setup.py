@@ -31,7 +31,8 @@ def checker_engine():
     if not sources:
         return []
     return [Extension("pybskip.checkers._engine", sources=sources,
-                      extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra"])]
+                      extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wextra", "-pthread"],
+                      extra_link_args=["-pthread"])]
 
 
 setup(

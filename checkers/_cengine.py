@@ -2,16 +2,23 @@
 
 The engine is the plain shared library built from checkers/engine/*.c (installed as
 pybskip/checkers/_engine*.so; the environment variable PYBSKIP_CHECKERS_ENGINE=/path/lib.so
-overrides the search). Its one entry point, lc_check (engine/lc.h), takes a history as a flat
-int64 array of LC_OP_FIELDS words per operation; `Encoded` accumulates that array (and, for scans,
-the aux array; for kv, the atom table) and `run_builtin` / `run_python_model` call the engine.
+overrides the search). Its entry point, lc_check (engine/lc.h), takes the partitions of a history,
+each a flat int64 array of OP_FIELDS words per operation, and checks them on `workers` threads.
+`Encoded` accumulates those arrays (Encoded.add is the one builder of an operation's words),
+the scan outputs (aux) and, for kv, one atom table shared by the partitions; `run` calls the
+engine.
 
 Invariants:
+  * Every number shared with C — model ids, kinds, flags, field offsets, verdicts, reasons — is
+    read from the library's lc_constants() at import (lc.h is their one definition); only
+    ABI_VERSION is written here, and a library of another ABI, or whose field layout is not the
+    one Encoded.add writes, is refused with ImportError.
   * Times handed to C are int64 and preserve the order and equality of the original timestamps:
     ints that fit are passed as they are, anything else (floats, huge ints) is rank-compressed.
   * A Python model's states are interned (equal keys -> one id; the initial state is id 0), so the
     engine's memo compares state ids exactly (lc.h invariant (1)).
-  * Engine errors become EngineError (or MemoryError), never a silent verdict.
+  * Engine errors become EngineError, never a silent verdict; "unknown" always comes with the
+    limit that was hit (UNKNOWN_REASONS).
 """
 from __future__ import annotations
 
@@ -20,17 +27,11 @@ import glob
 import os
 import struct
 from array import array
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-ABI_VERSION = 1
-OP_FIELDS = 10
-F_CLIENT, F_CALL, F_RET, F_KIND, F_FLAGS, F_A, F_B, F_C, F_OUT, F_AUX = range(OP_FIELDS)
-PENDING, OUT_NONE = 1, 2
-GET, PUT, CAS, APPEND, DELETE, SCAN = range(6)
-REGISTER, CAS_REGISTER, KV, SORTEDMAP, CALLBACK = range(5)
-VERDICTS = {0: "ok", 1: "illegal", 2: "unknown"}
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+ABI_VERSION = 2
 
 
 class EngineError(RuntimeError):
@@ -53,19 +54,59 @@ def _find_library() -> str:
     return found[0]
 
 
-STEP_CB = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_int64)
 _P64 = ctypes.POINTER(ctypes.c_int64)
+STEP_CB = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, _P64, ctypes.c_int64)
+
+
+class _Part(ctypes.Structure):
+    _fields_ = [("ops", ctypes.c_void_p), ("n_ops", ctypes.c_int64), ("aux", ctypes.c_void_p),
+                ("n_aux", ctypes.c_int64), ("lin_out", _P64), ("lin_len", ctypes.c_int64),
+                ("stats", ctypes.c_int64 * 4), ("result", ctypes.c_int32), ("why", ctypes.c_int32)]
+
+
+class _Options(ctypes.Structure):
+    _fields_ = [("timeout_s", ctypes.c_double), ("max_memory", ctypes.c_int64),
+                ("workers", ctypes.c_int32), ("stop_at_illegal", ctypes.c_int32)]
+
+
 _lib = ctypes.CDLL(_find_library())
 if _lib.lc_abi_version() != ABI_VERSION:
     raise ImportError("checker engine ABI %d, expected %d: rebuild it" % (_lib.lc_abi_version(), ABI_VERSION))
-_lib.lc_check.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int64, ctypes.c_char_p,
-                          ctypes.c_int64, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int64, STEP_CB,
-                          ctypes.c_double, _P64, _P64, _P64]
+_lib.lc_check.argtypes = [ctypes.c_int, ctypes.POINTER(_Part), ctypes.c_int64, ctypes.c_char_p,
+                          ctypes.c_void_p, ctypes.c_int64, STEP_CB, ctypes.POINTER(_Options), _P64]
 _lib.lc_check.restype = ctypes.c_int
 _lib.lc_strerror.argtypes = [ctypes.c_int]
 _lib.lc_strerror.restype = ctypes.c_char_p
+_lib.lc_constants.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+_lib.lc_constants.restype = ctypes.c_size_t
 _NO_CB = STEP_CB()  # a NULL function pointer: no callback (the built-in models)
 
+
+def _constants() -> Dict[str, int]:
+    n = _lib.lc_constants(None, 0)
+    buf = ctypes.create_string_buffer(n + 1)
+    _lib.lc_constants(buf, n + 1)
+    return {k: int(v) for k, v in (item.split("=") for item in buf.value.decode().split())}
+
+
+CONST = _constants()
+MODEL_IDS: Dict[str, int] = {k[6:]: v for k, v in CONST.items() if k.startswith("model:")}
+"""The engine's models by name (lc.h LC_MODELS)."""
+GET, PUT, CAS, APPEND, DELETE, SCAN = (CONST["LC_" + k] for k in ("GET", "PUT", "CAS", "APPEND",
+                                                                  "DELETE", "SCAN"))
+PENDING, OUT_NONE = CONST["LC_PENDING"], CONST["LC_OUT_NONE"]
+OP_FIELDS = CONST["LC_OP_FIELDS"]
+VERDICTS = {CONST["LC_VERDICT_OK"]: "ok", CONST["LC_VERDICT_ILLEGAL"]: "illegal",
+            CONST["LC_VERDICT_UNKNOWN"]: "unknown"}
+UNKNOWN_REASONS = {CONST["LC_WHY_TIMEOUT"]: "timeout", CONST["LC_WHY_MEMORY_LIMIT"]: "memory limit",
+                   CONST["LC_WHY_OUT_OF_MEMORY"]: "out of memory",
+                   CONST["LC_WHY_CANCELLED"]: "cancelled"}
+"""Why a partition is undecided: the deadline passed; the memo reached max_memory; an allocation
+failed below it; an earlier partition was already illegal."""
+_LAYOUT = ("F_CLIENT", "F_CALL", "F_RET", "F_KIND", "F_FLAGS", "F_A", "F_B", "F_C", "F_OUT", "F_AUX")
+if [CONST[f] for f in _LAYOUT] != list(range(len(_LAYOUT))) or OP_FIELDS != len(_LAYOUT):
+    raise ImportError("checker engine: its operation layout is not the one Encoded.add writes")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 _PACKERS: Dict[int, struct.Struct] = {}
 
@@ -86,15 +127,24 @@ def rank_times(times: Sequence[Any]) -> Dict[Any, int]:
 
 
 class Encoded:
-    """A history encoded for lc_check: `ops` (flat words), `aux` (scan pairs), atoms (kv)."""
+    """Histories encoded for lc_check: the partitions closed so far (`parts`), the one being
+    written (`ops` words, `aux` scan pairs, `n` operations) and the atoms (kv) they share."""
 
-    __slots__ = ("ops", "aux", "atoms", "n")
+    __slots__ = ("ops", "aux", "atoms", "n", "parts")
 
     def __init__(self) -> None:
         self.ops: List[int] = []
         self.aux: List[int] = []
         self.atoms: Dict[bytes, int] = {}
         self.n = 0
+        self.parts: List[Tuple[List[int], List[int], int]] = []
+
+    def add(self, call: int, ret: int, kind: int, flags: int, a: int = 0, b: int = 0, c: int = 0,
+            out: int = 0, aux: int = 0) -> None:
+        """Appends one operation: the one place that writes lc.h's word layout (F_CLIENT is
+        display-only and 0; ret is ignored when flags has PENDING). O(1)."""
+        self.ops.extend((0, call, ret, kind, flags, a, b, c, out, aux))
+        self.n += 1
 
     def atom(self, content: bytes) -> int:
         """The id (1-based) of an atom with these bytes; equal bytes give equal ids. O(1)."""
@@ -102,6 +152,15 @@ class Encoded:
         if a is None:
             a = self.atoms[content] = len(self.atoms) + 1
         return a
+
+    def close_part(self) -> None:
+        """Ends the partition being written; the next add starts a new one. O(1)."""
+        self.parts.append((self.ops, self.aux, self.n))
+        self.ops, self.aux, self.n = [], [], 0
+
+    def all_parts(self) -> List[Tuple[List[int], List[int], int]]:
+        """The closed partitions, and the open one if it has operations."""
+        return self.parts + ([(self.ops, self.aux, self.n)] if self.n or not self.parts else [])
 
 
 def encode_times(ops: Sequence[Any]) -> Callable[[Any], int]:
@@ -115,56 +174,77 @@ def encode_times(ops: Sequence[Any]) -> Callable[[Any], int]:
     return int
 
 
-def _call(model: int, enc: Encoded, timeout: Optional[float], cb: Any) -> Tuple[int, List[int], List[int]]:
-    n = enc.n
+@dataclass
+class PartResult:
+    """One partition's outcome: verdict, why it is unknown (UNKNOWN_REASONS, else None), the
+    witness (ok) or longest partial linearization (op indices), search steps, memo entries."""
+
+    verdict: str
+    reason: Optional[str] = None
+    lin: List[int] = field(default_factory=list)
+    steps: int = 0
+    memo: int = 0
+
+
+def _pack(words: List[int]) -> bytes:
     try:
-        ops = _packer(len(enc.ops)).pack(*enc.ops)
-        aux = _packer(len(enc.aux)).pack(*enc.aux) if enc.aux else None
+        return _packer(len(words)).pack(*words)
     except struct.error as exc:
         if "range" in str(exc):
             raise OverflowError("a key, value or time is outside the int64 range") from None
         raise TypeError("a key, value or time is not an int: %s" % exc) from None
+
+
+def run(model: str, enc: Encoded, timeout: Optional[float], workers: int = 1,
+        max_memory: Optional[int] = None, cb: Any = None, stop_at_illegal: bool = True
+        ) -> Tuple[str, int, List[PartResult]]:
+    """Checks every partition of `enc` with engine model `model` (a name of MODEL_IDS) in one
+    lc_check call. Returns (the history's verdict, the index of the partition that decides it
+    — the first illegal, else the first undecided; -1 when ok —, one PartResult per partition).
+    With stop_at_illegal, partitions after the first illegal one may be left undecided
+    ("cancelled"). Cost: the search (exponential worst case, memoised) plus O(n) marshalling."""
+    parts = enc.all_parts()
+    keep: List[Any] = []
+    arr = (_Part * len(parts))()
+    for p, (ops, aux, n) in zip(arr, parts):
+        if len(ops) != n * OP_FIELDS:
+            raise EngineError("checker engine: partition of %d operations has %d words" % (n, len(ops)))
+        bops = ctypes.c_char_p(_pack(ops))
+        baux = ctypes.c_char_p(_pack(aux)) if aux else None
+        lin = (ctypes.c_int64 * max(n, 1))()
+        keep += [bops, baux, lin]
+        p.ops = ctypes.cast(bops, ctypes.c_void_p)
+        p.n_ops = n
+        p.aux = ctypes.cast(baux, ctypes.c_void_p) if baux is not None else None
+        p.n_aux = len(aux)
+        p.lin_out = ctypes.cast(lin, _P64)
     blob = b"".join(enc.atoms)  # dict order is id order
     offs = array("q", [0])
     for content in enc.atoms:
         offs.append(offs[-1] + len(content))
-    lin = (ctypes.c_int64 * max(n, 1))()
-    lin_len = ctypes.c_int64(0)
-    stats = (ctypes.c_int64 * 4)()
-    rc = _lib.lc_check(model, ops if n else None, n, aux, len(enc.aux), blob, offs.buffer_info()[0], len(enc.atoms),
-                       cb, float(timeout or 0.0), lin, ctypes.byref(lin_len), stats)
-    return rc, list(lin[:lin_len.value]), list(stats)
+    opt = _Options(float(timeout or 0.0), int(max_memory or 0), max(1, int(workers)), int(stop_at_illegal))
+    first = ctypes.c_int64(-1)
+    rc = _lib.lc_check(MODEL_IDS[model], arr, len(parts), blob, offs.buffer_info()[0], len(enc.atoms),
+                       cb if cb is not None else _NO_CB, ctypes.byref(opt), ctypes.byref(first))
+    if rc not in VERDICTS:
+        raise EngineError("checker engine: %s" % _lib.lc_strerror(rc).decode())
+    out = []
+    for p in arr:
+        v = VERDICTS[p.result]
+        out.append(PartResult(v, UNKNOWN_REASONS.get(p.why) if v == "unknown" else None,
+                              list(p.lin_out[:p.lin_len]), p.stats[0], p.stats[1]))
+    return VERDICTS[rc], first.value, out
 
 
-def _verdict(rc: int) -> str:
-    if rc in VERDICTS:
-        return VERDICTS[rc]
-    if rc == -1:
-        return "unknown"  # out of memory: no verdict rather than a wrong one
-    raise EngineError("checker engine: %s" % _lib.lc_strerror(rc).decode())
-
-
-def run_builtin(model: int, enc: Encoded, timeout: Optional[float]) -> Tuple[str, List[int], int]:
-    """Checks an encoded history with a built-in C model.
-
-    Returns (verdict, longest partial linearization as op indices, search steps).
-    Cost: the search (exponential worst case, memoised) plus O(n) marshalling.
-    """
-    rc, lin, stats = _call(model, enc, timeout, _NO_CB)
-    return _verdict(rc), lin, stats[0]
-
-
-def run_python_model(enc: Encoded, init: Callable[[], Any], step: Callable[[Any, int], Any],
-                     key: Callable[[Any], Any], timeout: Optional[float]) -> Tuple[str, List[int], int]:
-    """The C search with a model written in Python.
-
-    step(state, op_index) returns the successor state or raises Illegal. States are interned by
-    key(state), so equal states share one id; init() is id 0. Exceptions other than Illegal
-    stop the search and are re-raised here.
-    """
+def python_model_callback(init: Callable[[], Any], steps: Callable[[Any, int], Iterable[Any]],
+                          key: Callable[[Any], Any], failure: List[BaseException]) -> Any:
+    """The lc_step_cb of a Python model: steps(state, op_index) yields the successor states
+    (none: illegal; a deterministic model yields at most one). States are interned by
+    key(state), so equal states share one id; init() is id 0. An exception other than Illegal
+    is stored in `failure` and stops the search (the caller re-raises it). Not thread-safe:
+    run it with workers=1."""
     states: List[Any] = []
     ids: Dict[Any, int] = {}
-    failure: List[BaseException] = []
 
     def intern(state: Any) -> int:
         k = key(state)
@@ -174,18 +254,17 @@ def run_python_model(enc: Encoded, init: Callable[[], Any], step: Callable[[Any,
             states.append(state)
         return i
 
-    def c_step(sid: int, index: int) -> int:
+    def c_step(sid: int, index: int, succ: Any, cap: int) -> int:
         try:
-            return intern(step(states[sid], index))
+            got = [intern(s) for s in steps(states[sid], index)]
         except Illegal:
-            return -1
+            return 0
         except BaseException as exc:  # re-raised after the engine returns
             failure.append(exc)
             return -2
+        for j, s in enumerate(got[:cap]):
+            succ[j] = s
+        return len(got)
 
     intern(init())
-    cb = STEP_CB(c_step)
-    rc, lin, stats = _call(CALLBACK, enc, timeout, cb)
-    if failure:
-        raise failure[0]
-    return _verdict(rc), lin, stats[0]
+    return STEP_CB(c_step)

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _cengine as C
-from ._cengine import Encoded, Illegal, encode_times, run_builtin, run_python_model
+from ._cengine import Encoded, Illegal, encode_times
 from .history import History, Operation, _jsonable
 from .models import UNKNOWN, Model, ModelInputError, get_model
 
@@ -61,6 +61,7 @@ class Result:
     minimal: bool = False  # the counterexample is 1-minimal among closed sub-histories
     first_failure: Optional[Operation] = None
     timings: Dict[str, float] = field(default_factory=dict)
+    unknown_reason: Optional[str] = None  # "unknown": the limit hit ("timeout", "memory limit", ...)
 
     @property
     def ok(self) -> bool:
@@ -102,22 +103,37 @@ class Result:
         }
 
 
-def _engine_check(ops: Sequence[Operation], model: Model, timeout: Optional[float]
-                  ) -> Tuple[str, List[int], int]:
-    """One engine call: (verdict, longest partial linearization as indices into ops, steps)."""
-    enc = Encoded()
+def _default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+DEFAULT_MEMORY_FRACTION = 0.5
+
+
+def default_max_memory() -> Optional[int]:
+    """The memo's default memory limit: DEFAULT_MEMORY_FRACTION of physical memory (None where the
+    system does not say). O(1)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * DEFAULT_MEMORY_FRACTION)
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _encode_part(ops: Sequence[Operation], model: Model, enc: Encoded) -> Optional[List[int]]:
+    """Appends one partition to `enc` (built-in model: model.encode; Python model: times only)
+    and closes it. Returns the indices of `ops` kept (None: all): a pending read-only operation
+    constrains nothing and changes nothing, so it is left out (search.c, 9; Model.read_only)."""
     t = encode_times(ops)
     kept = None
     if any(o.ret is None for o in ops):
-        # A pending read-only operation constrains nothing and changes nothing: leave it out
-        # (search.c, 9). The model says which operations are read-only (Model.read_only).
         kept = [i for i, o in enumerate(ops) if o.ret is not None or not model.read_only(o)]
         ops = [ops[i] for i in kept]
     if model.builtin is not None:
         try:
             model.encode(ops, enc, t)
-            verdict, lin, steps = run_builtin(model.builtin, enc, timeout)
-            return verdict, (lin if kept is None else [kept[i] for i in lin]), steps
         except ModelInputError:
             raise
         except (TypeError, OverflowError, KeyError, IndexError, ValueError) as exc:
@@ -126,33 +142,99 @@ def _engine_check(ops: Sequence[Operation], model: Model, timeout: Optional[floa
                 validate(ops)  # raises ModelInputError naming the operation
             raise ModelInputError("%s model: malformed operation (%s: %s)"
                                   % (model.name, type(exc).__name__, exc)) from None
-    w = enc.ops
-    for op in ops:
-        pending = op.ret is None
-        w.extend((0, t(op.call), 0 if pending else t(op.ret), 0, C.PENDING if pending else 0,
-                  0, 0, 0, 0, 0))
-    enc.n = len(ops)
+    else:
+        for op in ops:
+            pending = op.ret is None
+            enc.add(t(op.call), 0 if pending else t(op.ret), 0, C.PENDING if pending else 0)
+    enc.close_part()
+    return kept
 
-    def step(state: Any, index: int) -> Any:
-        op = ops[index]
-        ok, new = model.step(state, op.input, UNKNOWN if op.pending else op.output)
-        if not ok:
-            raise Illegal()
-        return new
 
-    verdict, lin, steps = run_python_model(enc, model.init, step, model.key, timeout)
-    return verdict, (lin if kept is None else [kept[i] for i in lin]), steps
+def _engine_check(parts: Sequence[Sequence[Operation]], model: Model, timeout: Optional[float],
+                  workers: int = 1, max_memory: Optional[int] = None
+                  ) -> Tuple[str, int, List[C.PartResult]]:
+    """One engine call over `parts`: (verdict, deciding partition index or -1, one PartResult per
+    part with `lin` as indices into that part). Built-in models check the parts on `workers`
+    threads; a Python model runs its step through a callback under the GIL, one part after
+    another (its cost per step: one ctypes callback, the model's step and key, a dict lookup —
+    a few microseconds against ~0.1 us for a built-in step)."""
+    enc = Encoded()
+    kept = [_encode_part(p, model, enc) for p in parts]
+    try:
+        if model.builtin is not None:
+            v, first, res = C.run(model.builtin, enc, timeout, workers, max_memory)
+        else:
+            v, first, res = _run_python_model(parts, kept, model, enc, timeout, max_memory)
+    except (TypeError, OverflowError) as exc:
+        validate = getattr(model, "validate", None)
+        for p in parts:
+            if validate is not None:
+                validate(p)
+        raise ModelInputError("%s model: malformed operation (%s)" % (model.name, exc)) from None
+    for r, k in zip(res, kept):
+        if k is not None:
+            r.lin = [k[i] for i in r.lin]
+    return v, first, res
+
+
+def _run_python_model(parts: Sequence[Sequence[Operation]], kept: List[Optional[List[int]]],
+                      model: Model, enc: Encoded, timeout: Optional[float],
+                      max_memory: Optional[int]) -> Tuple[str, int, List[C.PartResult]]:
+    """A Python model's parts, one lc_check call each (the callback must know its part), under
+    one deadline; stops at the first illegal part like the built-in path."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    results: List[C.PartResult] = []
+    verdict, first = "ok", -1
+    for i, (part, k, words) in enumerate(zip(parts, kept, enc.all_parts())):
+        ops = [part[j] for j in k] if k is not None else list(part)
+        left = None if deadline is None else deadline - time.monotonic()
+        if (left is not None and left <= 0) or verdict == "illegal":
+            results.append(C.PartResult("unknown", "timeout" if verdict != "illegal" else "cancelled"))
+            if verdict == "ok":
+                verdict, first = "unknown", i
+            continue
+        one = Encoded()
+        one.ops, one.aux, one.n = words
+        failure: List[BaseException] = []
+
+        def steps(state: Any, index: int, ops: List[Operation] = ops) -> List[Any]:
+            op = ops[index]
+            succ = model.steps(state, op.input, UNKNOWN if op.pending else op.output)
+            if not succ:
+                raise Illegal()
+            return succ
+
+        cb = C.python_model_callback(model.init, steps, model.key, failure)
+        try:
+            v, _, res = C.run("callback-sets" if model.nondeterministic else "callback", one,
+                              None if left is None else max(left, 1e-6), 1, max_memory, cb)
+        finally:
+            if failure:
+                raise failure[0]  # the model's own exception, not the engine's report of it
+        results.append(res[0])
+        if v == "illegal":
+            verdict, first = "illegal", i
+        elif v == "unknown" and verdict == "ok":
+            verdict, first = "unknown", i
+    return verdict, first, results
+
+
+def _verdict_of(ops: Sequence[Operation], model: Model, timeout: Optional[float]) -> Tuple[str, List[int]]:
+    """One partition, checked alone: (verdict, witness or longest partial linearization)."""
+    v, _, res = _engine_check([ops], model, timeout, 1, default_max_memory())
+    return v, res[0].lin
 
 
 def check(history: Union[History, Sequence[Operation]], model: Union[Model, str, None] = None,
           timeout: Optional[float] = None, *, partition: bool = True, init: Any = None,
-          minimize: bool = True, minimize_timeout: float = 30.0) -> Result:
+          minimize: bool = True, minimize_timeout: float = 30.0, workers: Optional[int] = None,
+          max_memory: Optional[int] = None) -> Result:
     """Checks `history` for linearizability against `model` (a Model or a registry name).
 
     :param history: a History, or any sequence of Operation.
-    :param model: a Model or a name of models.MODEL_NAMES ("register", "cas-register", "kv",
-        "sortedmap", "mutex", "multi-register", "independent:<name>"); None uses the history's
-        own hint (set by the file readers), else "sortedmap".
+    :param model: a Model or a name of models.MODEL_NAMES ("register", "cas-register",
+        "lossy-register", "kv", "sortedmap", "mutex", "multi-register", "independent:<name>");
+        None uses the history's own hint (set by the file readers), else "sortedmap".
     :param timeout: seconds for the whole call (None = no limit): verdict, first failure,
         minimisation and report. When it runs out before the verdict, the verdict is "unknown",
         never a guess; after it, the counterexample is the best found (Result.minimal False).
@@ -161,6 +243,12 @@ def check(history: Union[History, Sequence[Operation]], model: Union[Model, str,
         registers as in Knossos).
     :param minimize: False skips the minimisation (the failing partition is the counterexample);
         `minimize_timeout` bounds minimisation when `timeout` is None.
+    :param workers: threads checking partitions in parallel (built-in models; default: the
+        cores available). The verdict and counterexample do not depend on it unless a limit
+        (timeout, max_memory) is hit.
+    :param max_memory: bytes the search's memo may take, all partitions together (default:
+        half the physical memory); reaching it makes the verdict "unknown" with
+        Result.unknown_reason "memory limit".
     :returns: a Result. Complexity: NP-complete in general; the memoised search is
         exponential only in the number of concurrently pending operations, O(n) engine work per
         call on sequential histories, plus O(n) marshalling (about 0.6 us per operation).
@@ -179,32 +267,28 @@ def check(history: Union[History, Sequence[Operation]], model: Union[Model, str,
     if model is None:
         model = history.model or "sortedmap"
     m = get_model(model, init)
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise ValueError("workers must be an int >= 1, got %r" % (workers,))
+    if max_memory is not None and (not isinstance(max_memory, int) or max_memory < 1):
+        raise ValueError("max_memory must be a number of bytes >= 1, got %r" % (max_memory,))
     parts = m.partition(history.operations) if partition else [list(history.operations)]
+    v, first, res = _engine_check(parts, m, timeout, workers or _default_workers(),
+                                  max_memory or default_max_memory())
+    explored = sum(r.steps for r in res)
     deadline = None if timeout is None else start + timeout
-    verdict, explored, lins = "ok", 0, []
-    for part in parts:
-        left = None if deadline is None else deadline - time.monotonic()
-        if left is not None and left <= 0:
-            verdict = "unknown"
-            break
-        v, best, n = _engine_check(part, m, left)
-        explored += n
-        if v == "illegal":
-            res = Result("illegal", m, history, history.subset(part), explored=explored)
-            res.timings["verdict"] = time.monotonic() - start
-            _explain(res, list(part), m, deadline, minimize, minimize_timeout)
-            res.seconds = time.monotonic() - start
-            return res
-        if v == "unknown":
-            verdict = "unknown"
-            if deadline is not None:
-                break  # the budget is spent: later parts could not change "unknown" to "ok"
-        else:
-            lins.append([part[i] for i in best])
-    res = Result(verdict, m, history, explored=explored, seconds=time.monotonic() - start,
-                 partial_linearizations=lins if verdict == "ok" else [])
-    res.timings["verdict"] = res.seconds
-    return res
+    if v == "illegal":
+        part = parts[first]
+        out = Result("illegal", m, history, history.subset(part), explored=explored)
+        out.timings["verdict"] = time.monotonic() - start
+        _explain(out, list(part), m, deadline, minimize, minimize_timeout)
+        out.seconds = time.monotonic() - start
+        return out
+    out = Result(v, m, history, explored=explored, seconds=time.monotonic() - start,
+                 partial_linearizations=[[p[i] for i in r.lin] for p, r in zip(parts, res)]
+                 if v == "ok" else [],
+                 unknown_reason=res[first].reason if v == "unknown" else None)
+    out.timings["verdict"] = out.seconds
+    return out
 
 
 def _explain(res: Result, part: List[Operation], model: Model, deadline: Optional[float],
@@ -224,7 +308,7 @@ def _explain(res: Result, part: List[Operation], model: Model, deadline: Optiona
     res.counterexample = res.history.subset(cx, name=(res.history.name + " (minimal)").strip())
     left = end - time.monotonic()
     if left > 0:
-        v, best_cx, _ = _engine_check(cx, model, left)
+        v, best_cx = _verdict_of(cx, model, left)
         res.partial_linearizations = [[cx[i] for i in best_cx]] if v != "unknown" else []
     res.timings["report"] = time.monotonic() - t2
 
@@ -252,7 +336,7 @@ def _first_failure(ops: Sequence[Operation], model: Model, deadline: float) -> O
         left = deadline - time.monotonic()
         if left <= 0:
             return None
-        v = _engine_check(_truncated(ops, rets[mid]), model, left)[0]
+        v = _verdict_of(_truncated(ops, rets[mid]), model, left)[0]
         if v == "unknown":
             return None
         if v == "illegal":
@@ -314,7 +398,7 @@ def _minimize(ops: List[Operation], model: Model, deadline: float) -> Tuple[List
         if left <= 0:
             undecided = True
             return False
-        v = _engine_check(trial, model, left)[0]
+        v = _verdict_of(trial, model, left)[0]
         undecided |= v == "unknown"
         return v == "illegal"
 

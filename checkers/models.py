@@ -5,6 +5,8 @@ A `Model` (as in Porcupine: a bundle of pure functions) has:
   step(state, input, output)   -> (ok, new_state): ok is False when `output` is impossible for
                                   `input` in `state`. For a pending operation `output` is UNKNOWN
                                   and the step must accept any output (but still apply the effect).
+  steps(state, input, output)  -> every possible successor (nondeterministic models, with
+                                  nondeterministic = True; [] when `output` is impossible)
   key(state)                   -> a hashable stand-in for the state (default: the state itself);
                                   equal keys must mean equal states (it is the memo's equality)
   partition(operations)        -> independent sub-histories (P-compositionality); default: one
@@ -16,6 +18,7 @@ Built-in models (state and steps run inside the C engine; their Python steps bel
 specification, used to show states in reports and as the tests' oracle):
   register      {"f": "read"} -> value|None, {"f": "write", "value": v}
   cas-register  + {"f": "cas", "from": a, "to": b} -> True|False; the register starts as None
+  lossy-register  register ops; nondeterministic: a write may be lost (LossyRegister)
   kv            {"f": "get"|"put"|"append"|"delete", "key": k, "value": s}; values are strings
                 (ints are compared as their decimal text); a missing key reads as "" (as in
                 Porcupine); partitioned by key
@@ -57,7 +60,8 @@ class Model:
     """Base class of sequential models; see the module doc. Subclass and override."""
 
     name = "custom"
-    builtin: Optional[int] = None  # C model id for built-ins
+    builtin: Optional[str] = None  # the C engine's model name for built-ins (lc.h LC_MODELS)
+    nondeterministic = False  # True: steps() may give several successor states
 
     def init(self) -> Any:
         raise NotImplementedError
@@ -67,6 +71,14 @@ class Model:
 
     def key(self, state: Any) -> Any:
         return state
+
+    def steps(self, state: Any, input: Mapping[str, Any], output: Any) -> List[Any]:
+        """Every state the operation may lead to (empty: the output is impossible). A
+        nondeterministic model (nondeterministic = True) overrides this instead of step; the
+        search then follows the set of all states some resolution of the choices reaches
+        (Porcupine's power-set construction, in C). Default: step's one successor."""
+        ok, new = self.step(state, input, output)
+        return [new] if ok else []
 
     def partition(self, operations: Sequence[Operation]) -> List[List[Operation]]:
         return [list(operations)]
@@ -128,7 +140,7 @@ def _int64(op: Operation, name: str, value: Any = None) -> int:
 class Register(Model):
     """A read/write register starting as `init` (default None)."""
 
-    name, builtin = "register", 0
+    name, builtin = "register", "register"
     FUNCS: Tuple[str, ...] = ("read", "write")
 
     def __init__(self, init: Any = None) -> None:
@@ -203,7 +215,6 @@ class Register(Model):
             h = _hashable(v)
             return 0 if h == initial else ids.setdefault(h, len(ids) + 1)
 
-        w = enc.ops
         for op in ops:
             f = op.f
             if f not in self.FUNCS:
@@ -218,15 +229,13 @@ class Register(Model):
             else:
                 kind, a, b = C.CAS, vid(_field(op, "from")), vid(_field(op, "to"))
                 out = 1 if (not pending and op.output) else 0
-            w.extend((0, t(op.call), 0 if pending else t(op.ret), kind, C.PENDING if pending else 0,
-                      a, b, 0, out, 0))
-        enc.n += len(ops)
+            enc.add(t(op.call), 0 if pending else t(op.ret), kind, C.PENDING if pending else 0, a, b, 0, out)
 
 
 class CasRegister(Register):
     """A register with compare-and-set, starting as None (Jepsen's etcd test)."""
 
-    name, builtin = "cas-register", 1
+    name, builtin = "cas-register", "cas-register"
     FUNCS = ("read", "write", "cas")
 
     def step(self, state: Any, input: Mapping[str, Any], output: Any) -> Tuple[bool, Any]:
@@ -238,10 +247,42 @@ class CasRegister(Register):
         return super().step(state, input, output)
 
 
+class LossyRegister(Register):
+    """A read/write register whose writes may be lost: nondeterministic — each write either takes
+    effect or leaves the value as it was, and the history is linearizable when some choice of
+    lost writes explains every read. It checks a store that acknowledges writes it may drop (an
+    evicting cache, a replica that accepts writes before they are durable): it still rejects a
+    read of a value never written, and a read that brings back an older value after a newer
+    one was read (once a value is seen, the writes before it are settled). Runs in the C
+    engine (lc.h lossy-register); the search follows the set of possible values.
+
+    >>> from pybskip.checkers import Operation, check
+    >>> w = Operation(0, {"f": "write", "value": 1}, None, 0, 1)
+    >>> r = Operation(1, {"f": "read"}, None, 2, 3)          # reads the initial None: write 1 lost
+    >>> check([w, r], "lossy-register").verdict, check([w, r], "register").verdict
+    ('ok', 'illegal')
+    """
+
+    name, builtin = "lossy-register", "lossy-register"
+    nondeterministic = True
+    FUNCS = ("read", "write")
+
+    def steps(self, state: Any, input: Mapping[str, Any], output: Any) -> List[Any]:
+        f = input["f"]
+        if f == "read":
+            return [state] if output is UNKNOWN or output == state else []
+        if f == "write":
+            return [input["value"], state]
+        raise ModelInputError("%s model: unknown function %r" % (self.name, f))
+
+    def step(self, state: Any, input: Mapping[str, Any], output: Any) -> Tuple[bool, Any]:
+        raise NotImplementedError("lossy-register is nondeterministic: use steps()")
+
+
 class KV(Model):
     """A string key-value store (Porcupine's kv): get/put/append/delete, partitioned by key."""
 
-    name, builtin = "kv", 2
+    name, builtin = "kv", "kv"
 
     def init(self) -> KVState:
         return ()
@@ -301,7 +342,7 @@ class KV(Model):
             text = _text(v)
             return enc.atom(b"s" + text.encode("utf-8", "surrogatepass")) if text else 0
 
-        w = enc.ops
+        add = enc.add
         for op in ops:
             f = op.f
             pending = op.ret is None
@@ -316,15 +357,13 @@ class KV(Model):
                 kind = C.DELETE
             else:
                 raise ModelInputError("kv model: unknown function %r in %r" % (f, dict(op.input)))
-            w.extend((0, t(op.call), 0 if pending else t(op.ret), kind, C.PENDING if pending else 0,
-                      k, b, 0, out, 0))
-        enc.n += len(ops)
+            add(t(op.call), 0 if pending else t(op.ret), kind, C.PENDING if pending else 0, k, b, 0, out)
 
 
 class SortedMap(Model):
     """An int64 -> int64 sorted map with atomic range scans (what pybskip.SkipMap promises)."""
 
-    name, builtin = "sortedmap", 3
+    name, builtin = "sortedmap", "sortedmap"
 
     def init(self) -> SortedMapState:
         return ()
@@ -382,8 +421,8 @@ class SortedMap(Model):
         results as pairs in enc.aux. O(n + total scan output). This is the hot path of the
         concurrent test suite: no per-field validation here; a wrong type or an out-of-range int
         fails when the words are packed (check() then finds the culprit with validate())."""
-        w, aux = enc.ops, enc.aux
-        extend = w.extend
+        aux = enc.aux
+        add = enc.add
         raw = t is int  # int timestamps pass through: skip a call per time
         PENDING, OUT_NONE, PUT, GET, DELETE = C.PENDING, C.OUT_NONE, C.PUT, C.GET, C.DELETE
         for op in ops:
@@ -404,11 +443,11 @@ class SortedMap(Model):
                 else:
                     flags = 0
             if f == "put":
-                extend((0, call, ret, PUT, flags, inp["key"], inp["value"], 0, out, 0))
+                add(call, ret, PUT, flags, inp["key"], inp["value"], 0, out)
             elif f == "get":
-                extend((0, call, ret, GET, flags, inp["key"], 0, 0, out, 0))
+                add(call, ret, GET, flags, inp["key"], 0, 0, out)
             elif f == "delete":
-                extend((0, call, ret, DELETE, flags, inp["key"], 0, 0, out, 0))
+                add(call, ret, DELETE, flags, inp["key"], 0, 0, out)
             elif f == "scan":
                 limit = inp.get("limit")
                 off = len(aux)
@@ -425,11 +464,10 @@ class SortedMap(Model):
                     if len(aux) != off + 2 * n:
                         raise ModelInputError("sortedmap: scan output items must be (key, value) "
                                               "pairs, in %r" % (op,))
-                extend((0, call, ret, C.SCAN, flags & PENDING, inp["lo"], inp["hi"],
-                        -1 if limit is None else limit, off, n))
+                add(call, ret, C.SCAN, flags & PENDING, inp["lo"], inp["hi"],
+                    -1 if limit is None else limit, off, n)
             else:
                 raise ModelInputError("sortedmap model: unknown function %r in %r" % (f, dict(inp)))
-        enc.n += len(ops)
 
     def validate(self, ops: Sequence[Operation]) -> None:
         """Raises ModelInputError naming the first operation that is not a well-typed sortedmap
@@ -464,14 +502,16 @@ def _hashable(v: Any) -> Any:
     return v
 
 
-BUILTIN: Dict[str, Model] = {m.name: m for m in (Register(), CasRegister(), KV(), SortedMap())}
+BUILTIN: Dict[str, Model] = {m.name: m for m in (Register(), CasRegister(), LossyRegister(), KV(),
+                                                 SortedMap())}
 """The models that run inside the C engine, by name."""
 
 # The pure-Python models import Model from here, so they join the registry after it exists.
 from .models_jepsen import Independent, MultiRegister, Mutex  # noqa: E402
 
 MODELS: Dict[str, Callable[..., Model]] = {
-    "register": Register, "cas-register": CasRegister, "kv": KV, "sortedmap": SortedMap,
+    "register": Register, "cas-register": CasRegister, "lossy-register": LossyRegister, "kv": KV,
+    "sortedmap": SortedMap,
     "mutex": Mutex, "multi-register": MultiRegister}
 """Every model by name: the one registry the CLI, the docs and the readers take names from.
 `independent:<name>` wraps any of them (Jepsen's independent keys)."""

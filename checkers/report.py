@@ -55,15 +55,20 @@ STATE_CHARS = 300  # a state description is cut (with an ellipsis) past this man
 
 
 def _states(model: Model, lin: Sequence[Operation]) -> List[str]:
-    """The model's state after each operation of `lin` applied in order ("" when unknown)."""
+    """The model's state after each operation of `lin` applied in order ("" when unknown); for a
+    nondeterministic model, every state it may be in ("a | b")."""
     out: List[str] = []
     if len(lin) > STATES_MAX:
         return [""] * len(lin)
     try:
-        state: Any = model.init()  # the model's own state type
+        cur: List[Any] = [model.init()]  # the model's own state type
         for op in lin:
-            _, state = model.step(state, op.input, UNKNOWN if op.pending else op.output)
-            text = model.describe_state(state)
+            nxt: Dict[Any, Any] = {}
+            for state in cur:
+                for new in model.steps(state, op.input, UNKNOWN if op.pending else op.output):
+                    nxt.setdefault(model.key(new), new)
+            cur = list(nxt.values()) or cur
+            text = " | ".join(model.describe_state(s) for s in cur)
             out.append(text if len(text) <= STATE_CHARS else text[:STATE_CHARS - 1] + "\u2026")
     except Exception:  # a model without a Python step (or an odd input): no states, still a page
         out = []

@@ -249,4 +249,4 @@ def test_empty_history():
 
 
 def test_builtin_names():
-    assert set(BUILTIN) == {"register", "cas-register", "kv", "sortedmap"}
+    assert set(BUILTIN) == {"register", "cas-register", "lossy-register", "kv", "sortedmap"}

@@ -1,8 +1,9 @@
 /* lc.h — the linearizability checker engine: public entry point, op encoding, internal interfaces.
  *
  * The engine is a plain C11 shared library (no Python.h) that pybskip.checkers loads with ctypes.
- * Python encodes one partition of a history as a flat int64 array, LC_OP_FIELDS words per
- * operation, and calls lc_check(); the engine answers ok / illegal / unknown.
+ * Python encodes each partition of a history as a flat int64 array, LC_OP_FIELDS words per
+ * operation, and calls lc_check() once for all of them; the engine checks the partitions on
+ * `workers` threads and answers ok / illegal / unknown (saying which limit made it unknown).
  *
  * Invariants shared by every file of the engine:
  *  (1) Model states are small integers that are *canonical*: two states are equal exactly when
@@ -11,6 +12,8 @@
  *  (2) No function aborts, exits or prints; failures are negative lc_error codes passed upward, and
  *      every allocation is released before lc_check returns.
  *  (3) Nothing is global or static-mutable: concurrent lc_check calls from several threads are safe.
+ *      Within one lc_check, each partition has its own search and model context; the workers share
+ *      only the read-only inputs and one lc_budget (atomics), so partitions run in parallel.
  */
 #ifndef LC_H
 #define LC_H
@@ -18,19 +21,43 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Verdicts (lc_check's non-negative results). */
+/* The ABI version (lc_abi_version()); bumped on any change of the encoding or of the structs below.
+ * Python reads every other number it needs (model ids, kinds, flags, field offsets) from
+ * lc_constants(), so this is the only number both sides must agree on. */
+#define LC_ABI_VERSION 2
+
+/* Verdicts (non-negative results). */
 enum lc_verdict { LC_VERDICT_OK = 0, LC_VERDICT_ILLEGAL = 1, LC_VERDICT_UNKNOWN = 2 };
+
+/* Why a partition's verdict is unknown (lc_part.why). */
+enum lc_why {
+    LC_WHY_NONE = 0,
+    LC_WHY_TIMEOUT = 1,      /* the shared deadline passed */
+    LC_WHY_MEMORY_LIMIT = 2, /* the memo storage of all partitions together reached max_memory */
+    LC_WHY_OUT_OF_MEMORY = 3, /* an allocation failed below the limit */
+    LC_WHY_CANCELLED = 4     /* not needed: an earlier partition is already illegal */
+};
 
 /* Errors (negative results). User input never aborts: it yields LC_EINVAL. */
 enum lc_error {
-    LC_ENOMEM = -1,    /* an allocation failed (Python reports the verdict as unknown) */
-    LC_EINVAL = -2,    /* malformed encoded input: bad model, kind, atom or aux range */
-    LC_ECALLBACK = -3, /* the Python step callback raised (Python re-raises its exception) */
-    LC_ETOOBIG = -4    /* more operations or states than the 32-bit ids can name */
+    LC_ENOMEM = -1,    /* an allocation failed (internal: reported as unknown, LC_WHY_OUT_OF_MEMORY) */
+    LC_EINVAL = -2,    /* malformed encoded input: bad model, kind, atom or aux range, bad options */
+    LC_ECALLBACK = -3, /* the step callback failed (Python re-raises its exception) */
+    LC_ETOOBIG = -4,   /* more operations or states than the 32-bit ids can name */
+    LC_ELIMIT = -5,    /* internal: the memory limit was reached (reported as LC_WHY_MEMORY_LIMIT) */
+    LC_ECANCEL = -6    /* internal: the partition was cancelled (reported as LC_WHY_CANCELLED) */
 };
 
-/* Built-in models and the callback model (a Python Model's step reached through a callback). */
-enum lc_model { LC_REGISTER = 0, LC_CAS_REGISTER = 1, LC_KV = 2, LC_SORTEDMAP = 3, LC_CALLBACK = 4 };
+/* The models, as an X-macro: the one table of model ids and names (lc_constants() lists it).
+ *   register, cas-register, kv, sortedmap   deterministic built-ins (models.c)
+ *   lossy-register   nondeterministic built-in: a write may be lost (models.c)
+ *   callback         a Python Model's step through lc_step_cb, at most one successor
+ *   callback-sets    a nondeterministic Python Model: any number of successors */
+#define LC_MODELS(X) X(REGISTER, 0, "register") X(CAS_REGISTER, 1, "cas-register") \
+    X(KV, 2, "kv") X(SORTEDMAP, 3, "sortedmap") X(CALLBACK, 4, "callback") \
+    X(LOSSY_REGISTER, 5, "lossy-register") X(CALLBACK_SETS, 6, "callback-sets")
+#define LC_MODEL_ENUM(name, id, text) LC_##name = id,
+enum lc_model { LC_MODELS(LC_MODEL_ENUM) LC_N_MODELS };
 
 /* Operation kinds (field F_KIND). read == get, write == put. */
 enum lc_kind { LC_GET = 0, LC_PUT = 1, LC_CAS = 2, LC_APPEND = 3, LC_DELETE = 4, LC_SCAN = 5 };
@@ -51,27 +78,61 @@ enum lc_kind { LC_GET = 0, LC_PUT = 1, LC_CAS = 2, LC_APPEND = 3, LC_DELETE = 4,
  *  F_AUX     scan: the number of pairs returned */
 enum { F_CLIENT, F_CALL, F_RET, F_KIND, F_FLAGS, F_A, F_B, F_C, F_OUT, F_AUX, LC_OP_FIELDS };
 
-/* Step callback of the callback model: the successor of `state` after op `op_index`, as a
- * canonical state id >= 0; -1 when the step is illegal; -2 when the callback failed. */
-typedef int64_t (*lc_step_cb)(int64_t state, int64_t op_index);
+/* Step callback of the callback models: writes the successors of `state` after op `op_index`
+ * (canonical state ids >= 0) to succ[0 .. min(n, cap)) and returns n, their number (0: the step
+ * is illegal; callback: n <= 1). n > cap: the engine calls again with room for n. -2: the callback
+ * failed. With workers > 1 it is called from several threads at once. */
+typedef int64_t (*lc_step_cb)(int64_t state, int64_t op_index, int64_t *succ, int64_t cap);
 
-/* lc_check — decide whether the encoded history is linearizable under `model`.
- * REQUIRES: ops holds n_ops * LC_OP_FIELDS words; aux holds n_aux words (scan outputs);
- *   blob/atom_off describe n_atoms atoms for the kv model (atom j in 1..n_atoms is the byte string
- *   blob[atom_off[j-1] .. atom_off[j]) — atom_off has n_atoms + 1 entries), NULL otherwise;
- *   cb is non-NULL for LC_CALLBACK; lin_out has room for n_ops entries; stats has 4 entries.
- * Returns an lc_verdict, or a negative lc_error. timeout_s <= 0 means no timeout.
- * On return lin_out[0 .. *lin_len) is the longest partial linearization found (op indices in
- * linearization order); stats = {search steps, memo entries, model states, model steps}. */
-int lc_check(int model, const int64_t *ops, int64_t n_ops, const int64_t *aux, int64_t n_aux,
-             const uint8_t *blob, const int64_t *atom_off, int64_t n_atoms, lc_step_cb cb,
-             double timeout_s, int64_t *lin_out, int64_t *lin_len, int64_t *stats);
+/* One partition of a history: inputs, then what lc_check writes. */
+typedef struct lc_part {
+    const int64_t *ops; /* n_ops * LC_OP_FIELDS words */
+    int64_t n_ops;
+    const int64_t *aux; /* n_aux words: scan outputs */
+    int64_t n_aux;
+    int64_t *lin_out;   /* room for n_ops entries */
+    int64_t lin_len;    /* out: lin_out[0 .. lin_len) the witness (ok) or longest partial one */
+    int64_t stats[4];   /* out: search steps, memo entries, model states, model steps */
+    int32_t result;     /* out: an lc_verdict, or a negative lc_error */
+    int32_t why;        /* out: an lc_why when result is LC_VERDICT_UNKNOWN */
+} lc_part;
+
+typedef struct lc_options {
+    double timeout_s;        /* one deadline shared by all partitions; <= 0: none */
+    int64_t max_memory;      /* bytes of memo storage, all partitions together; <= 0: none */
+    int32_t workers;         /* threads checking partitions in parallel; <= 1: the calling thread */
+    int32_t stop_at_illegal; /* 1: partitions after the first illegal one are cancelled */
+} lc_options;
+
+/* lc_check — decide whether each partition of a history is linearizable under `model`.
+ * REQUIRES: parts[0 .. n_parts) filled in; blob/atom_off describe n_atoms atoms shared by every
+ *   partition (kv: atom j in 1..n_atoms is blob[atom_off[j-1] .. atom_off[j]); atom_off has
+ *   n_atoms + 1 entries), NULL otherwise; cb non-NULL for the callback models; opt non-NULL.
+ * Returns the history's verdict: LC_VERDICT_ILLEGAL if some partition is illegal (*first = the
+ *   lowest such index); else the lowest-index partition's error if one failed (*first = it);
+ *   else LC_VERDICT_UNKNOWN if some partition is undecided (*first = the lowest); else
+ *   LC_VERDICT_OK (*first = -1). Whatever the worker count, the partitions decided are decided
+ *   the same way and the lowest illegal one is the same; only where a limit (time, memory)
+ *   was hit can the worker count change which partitions were decided. */
+int lc_check(int model, lc_part *parts, int64_t n_parts, const uint8_t *blob,
+             const int64_t *atom_off, int64_t n_atoms, lc_step_cb cb, const lc_options *opt,
+             int64_t *first);
 
 /* A short English description of an lc_error or lc_verdict code. */
 const char *lc_strerror(int code);
 
-/* The ABI version Python checks before calling (bumped on any change of the encoding). */
+/* LC_ABI_VERSION. */
 int lc_abi_version(void);
+
+/* Writes "NAME=value " pairs to buf (at most cap bytes, NUL-terminated when cap > 0) and returns
+ * the length of the whole text (call again with more room when it is >= cap): every constant of
+ * this header Python needs — "abi", "model:<name>" for each model, and LC_NAMED_CONSTANTS. */
+size_t lc_constants(char *buf, size_t cap);
+#define LC_NAMED_CONSTANTS(X) X(LC_GET) X(LC_PUT) X(LC_CAS) X(LC_APPEND) X(LC_DELETE) X(LC_SCAN) \
+    X(LC_PENDING) X(LC_OUT_NONE) X(F_CLIENT) X(F_CALL) X(F_RET) X(F_KIND) X(F_FLAGS) X(F_A) X(F_B) \
+    X(F_C) X(F_OUT) X(F_AUX) X(LC_OP_FIELDS) X(LC_VERDICT_OK) X(LC_VERDICT_ILLEGAL) \
+    X(LC_VERDICT_UNKNOWN) X(LC_WHY_NONE) X(LC_WHY_TIMEOUT) X(LC_WHY_MEMORY_LIMIT) \
+    X(LC_WHY_OUT_OF_MEMORY) X(LC_WHY_CANCELLED)
 
 /* ---- internal interfaces (not exported to Python) ---- */
 
@@ -108,5 +169,39 @@ void lc_model_free(lc_model_ctx *m);
 int lc_model_step(lc_model_ctx *m, int64_t state, int64_t op, int64_t *next);
 int64_t lc_model_states(const lc_model_ctx *m);
 int64_t lc_model_steps(const lc_model_ctx *m);
+
+/* What the workers of one lc_check share (check.c). `used` counts the bytes of memo storage of
+ * every partition; `first_illegal` is the lowest index of a partition found illegal so far
+ * (INT64_MAX: none). Both only change through atomics. */
+typedef struct lc_budget {
+    _Atomic int64_t used;
+    int64_t limit; /* <= 0: no limit */
+    double deadline; /* monotonic seconds; 0: none */
+    _Atomic int64_t first_illegal;
+    int stop_at_illegal;
+} lc_budget;
+/* 0 when `bytes` more fit under the limit (and are now counted), LC_ELIMIT otherwise. */
+int lc_budget_take(lc_budget *b, int64_t bytes);
+void lc_budget_give(lc_budget *b, int64_t bytes);
+/* 0 to go on, LC_ECANCEL when partition `index` is no longer needed, 1 when the deadline passed. */
+int lc_budget_stop(lc_budget *b, int64_t index);
+double lc_now(void);
+
+/* The memo (memo.c): a set of (set of linearized operations, model state), stored compactly.
+ * The set is given as the search keeps it (search.c, argument 5): `cbits` over the completed
+ * operations in call order with `low` the first one not in the set, `pbits` over the pending. */
+typedef struct lc_memo lc_memo;
+int lc_memo_new(lc_memo **out, uint32_t n_completed, const uint32_t *win_end, uint32_t n_pending,
+                lc_budget *b);
+void lc_memo_free(lc_memo *mm);
+/* 1 if present, 0 if inserted now, < 0 an lc_error (LC_ELIMIT, LC_ENOMEM, LC_ETOOBIG). */
+int lc_memo_add(lc_memo *mm, const uint64_t *cbits, uint32_t low, const uint64_t *pbits,
+                int64_t state, uint64_t set_hash);
+int64_t lc_memo_count(const lc_memo *mm);
+
+/* One partition's search (search.c): fills part's outputs except result/why; returns an
+ * lc_verdict or an lc_error (internal ones included). */
+int lc_search(int model, lc_part *part, int64_t index, const uint8_t *blob,
+              const int64_t *atom_off, int64_t n_atoms, lc_step_cb cb, lc_budget *b);
 
 #endif

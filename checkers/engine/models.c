@@ -14,7 +14,19 @@
  *  sortedmap     state: hash-consed map int64 -> int64. get k -> value or None; put k v ->
  *                previous value or None; delete k -> previous value or None; scan(lo, hi, limit)
  *                -> the first `limit` pairs with lo <= key < hi ascending (limit < 0: all).
- *  callback      state ids and steps come from Python (a user-defined Model).
+ *  callback      state ids and steps come from Python (a user-defined Model): at most one
+ *                successor per step.
+ *  lossy-register  nondeterministic: a register whose writes may be lost — write v leads to
+ *                {v, the old value}; read as register. (A store that acknowledges writes it may
+ *                drop, e.g. an asynchronously replicated or evicting cache: the check still
+ *                rejects reads of values never written, or read after a newer value was seen
+ *                and the old one overwritten... as far as some choice of lost writes allows.)
+ *  callback-sets a nondeterministic Python Model: any number of successors per step.
+ * Nondeterministic models run through the powerset construction (as Porcupine does): the search
+ * sees one canonical id per *set* of model states (hash-consed sorted arrays of base state ids,
+ * in `sets`); a step maps every member to its successors and takes the union; it is illegal when
+ * the union is empty. The search is unchanged: a set of states is a state of a deterministic
+ * model whose histories are exactly those some resolution of the choices accepts.
  * A pending operation (LC_PENDING) has no observed output: its step is always legal and only
  * applies its effect (a cas applies `to` if and only if the compare succeeds).
  *
@@ -38,8 +50,13 @@ struct lc_model_ctx {
     lc_step_cb cb;
     lc_strstore *ss;  /* kv values */
     lc_mapstore *ms;  /* kv and sortedmap states */
-    int64_t *atom_sid; /* kv: atom id -> string id; atom 0 -> 0 */
+    int64_t *atom_sid; /* kv: atom id -> string id + 1, interned on first use; 0: not yet */
+    const uint8_t *blob;
+    const int64_t *atom_off;
     int64_t n_atoms;
+    lc_strstore *sets; /* nondeterministic models: set id + 1 -> sorted int64 members */
+    int64_t *acc, *succ; /* scratch: union of successors; one member's successors */
+    size_t cap_acc, cap_succ;
     int64_t max_cb_state;
     int64_t steps;
     /* step cache: key (state << 32 | op), value successor or -1 (illegal) */
@@ -95,7 +112,10 @@ void lc_model_free(lc_model_ctx *m)
         return;
     lc_ss_free(m->ss);
     lc_ms_free(m->ms);
+    lc_ss_free(m->sets);
     free(m->atom_sid);
+    free(m->acc);
+    free(m->succ);
     free(m->sc_keys);
     free(m->sc_vals);
     free(m);
@@ -105,7 +125,7 @@ int64_t lc_model_states(const lc_model_ctx *m)
 {
     if (m->ms)
         return lc_ms_count(m->ms);
-    return m->model == LC_CALLBACK ? m->max_cb_state + 1 : 0;
+    return m->model == LC_CALLBACK || m->sets ? m->max_cb_state + 1 : 0;
 }
 
 int64_t lc_model_steps(const lc_model_ctx *m) { return m->steps; }
@@ -120,8 +140,12 @@ static int check_ops(const lc_model_ctx *m)
         switch (m->model) {
         case LC_REGISTER:
         case LC_CAS_REGISTER:
+        case LC_LOSSY_REGISTER:
             if (kind != LC_GET && kind != LC_PUT && !(kind == LC_CAS && m->model == LC_CAS_REGISTER))
                 return LC_EINVAL;
+            if (m->model == LC_LOSSY_REGISTER &&
+                (o[kind == LC_PUT ? F_A : F_OUT] < 0 || o[kind == LC_PUT ? F_A : F_OUT] > INT32_MAX))
+                return LC_EINVAL; /* its values are state ids */
             break;
         case LC_KV:
             if (kind == LC_CAS || kind == LC_SCAN)
@@ -145,18 +169,21 @@ static int check_ops(const lc_model_ctx *m)
     return 0;
 }
 
+static int nondeterministic(int model) { return model == LC_LOSSY_REGISTER || model == LC_CALLBACK_SETS; }
+
 int lc_model_new(int model, const int64_t *ops, int64_t n_ops, const int64_t *aux, int64_t n_aux,
                  const uint8_t *blob, const int64_t *atom_off, int64_t n_atoms, lc_step_cb cb,
                  lc_model_ctx **out)
 {
-    if (model < LC_REGISTER || model > LC_CALLBACK || n_ops < 0 || n_aux < 0 || n_atoms < 0 ||
-        (model == LC_CALLBACK && !cb) || (model == LC_KV && n_atoms > 0 && (!blob || !atom_off)))
+    if (model < 0 || model >= LC_N_MODELS || n_ops < 0 || n_aux < 0 || n_atoms < 0 ||
+        ((model == LC_CALLBACK || model == LC_CALLBACK_SETS) && !cb) ||
+        (model == LC_KV && n_atoms > 0 && (!blob || !atom_off)))
         return LC_EINVAL;
     lc_model_ctx *m = calloc(1, sizeof *m);
     if (!m)
         return LC_ENOMEM;
     *m = (lc_model_ctx){.model = model, .ops = ops, .n_ops = n_ops, .aux = aux, .n_aux = n_aux,
-                        .cb = cb, .n_atoms = n_atoms};
+                        .cb = cb, .blob = blob, .atom_off = atom_off, .n_atoms = n_atoms};
     int rc = check_ops(m);
     if (rc == 0 && model != LC_REGISTER && model != LC_CAS_REGISTER)
         rc = sc_init(m);
@@ -167,13 +194,14 @@ int lc_model_new(int model, const int64_t *ops, int64_t n_ops, const int64_t *au
         m->atom_sid = calloc((size_t)n_atoms + 1, sizeof *m->atom_sid);
         if (rc == 0 && !m->atom_sid)
             rc = LC_ENOMEM;
-        for (int64_t j = 1; rc == 0 && j <= n_atoms; j++) {
-            int64_t a = atom_off[j - 1], b = atom_off[j];
-            if (a < 0 || b < a)
-                rc = LC_EINVAL;
-            else
-                rc = lc_ss_intern(m->ss, blob + a, (size_t)(b - a), &m->atom_sid[j]);
-        }
+    }
+    if (rc == 0 && nondeterministic(model)) {
+        int64_t zero = 0, id = 0;
+        rc = lc_ss_new(&m->sets);
+        if (rc == 0)
+            rc = lc_ss_intern(m->sets, (const uint8_t *)&zero, sizeof zero, &id);
+        if (rc == 0 && id != 1) /* the initial set {0} is set 0 (lc.h (1)) */
+            rc = LC_EINVAL;
     }
     if (rc != 0) {
         lc_model_free(m);
@@ -181,6 +209,26 @@ int lc_model_new(int model, const int64_t *ops, int64_t n_ops, const int64_t *au
     }
     *out = m;
     return 0;
+}
+
+/* kv: the string id of atom j (interned on first use, so a partition interns only its own). */
+static int atom_string(lc_model_ctx *m, int64_t j, int64_t *sid)
+{
+    if (j == 0) {
+        *sid = 0;
+        return 0;
+    }
+    if (m->atom_sid[j]) {
+        *sid = m->atom_sid[j] - 1;
+        return 0;
+    }
+    int64_t a = m->atom_off[j - 1], b = m->atom_off[j];
+    if (a < 0 || b < a)
+        return LC_EINVAL;
+    int rc = lc_ss_intern(m->ss, m->blob + a, (size_t)(b - a), sid);
+    if (rc == 0)
+        m->atom_sid[j] = *sid + 1;
+    return rc;
 }
 
 /* Does the observed nullable int64 output (flag LC_OUT_NONE, value) match (found, v)? */
@@ -218,38 +266,39 @@ static int step_register(const int64_t *o, int64_t s, int64_t *next)
 
 static int step_kv(lc_model_ctx *m, const int64_t *o, int64_t s, int64_t *next)
 {
-    int64_t cur = 0;
+    int64_t cur = 0, arg = 0;
     lc_ms_get(m->ms, s, o[F_A], &cur);
     *next = s;
+    int rc = atom_string(m, o[F_KIND] == LC_GET ? ((o[F_FLAGS] & LC_PENDING) ? 0 : o[F_OUT]) : o[F_B],
+                         &arg);
+    if (rc < 0)
+        return rc;
     switch (o[F_KIND]) {
     case LC_GET:
-        return (o[F_FLAGS] & LC_PENDING) || cur == m->atom_sid[o[F_OUT]];
-    case LC_PUT: {
-        int64_t v = m->atom_sid[o[F_B]];
-        int rc = lc_ms_set(m->ms, s, o[F_A], v, v != 0, next);
+        return (o[F_FLAGS] & LC_PENDING) || cur == arg;
+    case LC_PUT:
+        rc = lc_ms_set(m->ms, s, o[F_A], arg, arg != 0, next);
         return rc < 0 ? rc : 1;
-    }
-    case LC_DELETE: {
-        int rc = lc_ms_set(m->ms, s, o[F_A], 0, 0, next);
+    case LC_DELETE:
+        rc = lc_ms_set(m->ms, s, o[F_A], 0, 0, next);
         return rc < 0 ? rc : 1;
-    }
     default: { /* LC_APPEND */
-        int64_t add = m->atom_sid[o[F_B]], v;
+        int64_t v;
         size_t an, bn;
         const uint8_t *ap = lc_ss_bytes(m->ss, cur, &an);
-        const uint8_t *bp = lc_ss_bytes(m->ss, add, &bn);
-        if (add == 0 || bn == 0 || bp[0] != 's')
+        const uint8_t *bp = lc_ss_bytes(m->ss, arg, &bn);
+        if (arg == 0 || bn == 0 || bp[0] != 's')
             return 0; /* appending None or a non-string */
         if (cur == 0) {
-            v = add;
+            v = arg;
         } else {
             if (an == 0 || ap[0] != 's')
                 return 0; /* appending onto a non-string */
-            int rc = lc_ss_concat(m->ss, cur, bp + 1, bn - 1, &v);
+            rc = lc_ss_concat(m->ss, cur, bp + 1, bn - 1, &v);
             if (rc < 0)
                 return rc;
         }
-        int rc = lc_ms_set(m->ms, s, o[F_A], v, 1, next);
+        rc = lc_ms_set(m->ms, s, o[F_A], v, 1, next);
         return rc < 0 ? rc : 1;
     }
     }
@@ -282,6 +331,92 @@ static int step_sortedmap(lc_model_ctx *m, const int64_t *o, int64_t s, int64_t 
     return rc < 0 ? rc : 1;
 }
 
+/* Room for n int64 in *buf (capacity *cap). */
+static int reserve64(int64_t **buf, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 16;
+    while (ncap < n)
+        ncap *= 2;
+    int64_t *nb = realloc(*buf, ncap * sizeof *nb);
+    if (!nb)
+        return LC_ENOMEM;
+    *buf = nb;
+    *cap = ncap;
+    return 0;
+}
+
+/* The successors of base state s (nondeterministic models) in m->succ; returns their number. */
+static int64_t base_successors(lc_model_ctx *m, const int64_t *o, int64_t op, int64_t s)
+{
+    if (reserve64(&m->succ, &m->cap_succ, 2) < 0)
+        return LC_ENOMEM;
+    if (m->model == LC_LOSSY_REGISTER) {
+        if (o[F_KIND] == LC_PUT) { /* the write takes effect, or is lost */
+            m->succ[0] = o[F_A];
+            m->succ[1] = s;
+            return 2;
+        }
+        m->succ[0] = s;
+        return (o[F_FLAGS] & LC_PENDING) || o[F_OUT] == s;
+    }
+    for (;;) { /* LC_CALLBACK_SETS */
+        int64_t n = m->cb(s, op, m->succ, (int64_t)m->cap_succ);
+        if (n < 0)
+            return LC_ECALLBACK;
+        if ((size_t)n <= m->cap_succ)
+            return n;
+        if (reserve64(&m->succ, &m->cap_succ, (size_t)n) < 0)
+            return LC_ENOMEM;
+    }
+}
+
+static int cmp_i64(const void *pa, const void *pb)
+{
+    int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Powerset step (module doc): the set of successors of every member of set `state`. */
+static int step_sets(lc_model_ctx *m, const int64_t *o, int64_t op, int64_t state, int64_t *next)
+{
+    size_t nbytes, k = 0;
+    const uint8_t *mem = lc_ss_bytes(m->sets, state + 1, &nbytes);
+    size_t nmem = nbytes / sizeof(int64_t);
+    for (size_t i = 0; i < nmem; i++) {
+        int64_t s;
+        memcpy(&s, mem + i * sizeof s, sizeof s);
+        int64_t n = base_successors(m, o, op, s);
+        if (n < 0)
+            return (int)n;
+        if (reserve64(&m->acc, &m->cap_acc, k + (size_t)n) < 0)
+            return LC_ENOMEM;
+        for (int64_t j = 0; j < n; j++) {
+            if (m->succ[j] < 0 || m->succ[j] > (int64_t)UINT32_MAX - 2)
+                return m->succ[j] < 0 ? LC_ECALLBACK : LC_ETOOBIG;
+            if (m->succ[j] > m->max_cb_state)
+                m->max_cb_state = m->succ[j];
+            m->acc[k++] = m->succ[j];
+        }
+    }
+    if (k == 0)
+        return 0;
+    qsort(m->acc, k, sizeof *m->acc, cmp_i64);
+    size_t u = 1;
+    for (size_t i = 1; i < k; i++)
+        if (m->acc[i] != m->acc[u - 1])
+            m->acc[u++] = m->acc[i];
+    int64_t id;
+    int rc = lc_ss_intern(m->sets, (const uint8_t *)m->acc, u * sizeof *m->acc, &id);
+    if (rc < 0)
+        return rc;
+    if (id - 1 > (int64_t)UINT32_MAX - 2)
+        return LC_ETOOBIG;
+    *next = id - 1;
+    return 1;
+}
+
 int lc_model_step(lc_model_ctx *m, int64_t state, int64_t op, int64_t *next)
 {
     const int64_t *o = m->ops + op * LC_OP_FIELDS;
@@ -301,20 +436,22 @@ int lc_model_step(lc_model_ctx *m, int64_t state, int64_t op, int64_t *next)
         rc = step_kv(m, o, state, next);
     } else if (m->model == LC_SORTEDMAP) {
         rc = step_sortedmap(m, o, state, next);
-    } else {
-        int64_t r = m->cb(state, op);
-        if (r < -1)
+    } else if (m->sets) {
+        rc = step_sets(m, o, op, state, next);
+    } else { /* LC_CALLBACK: at most one successor */
+        int64_t r;
+        int64_t n = m->cb(state, op, &r, 1);
+        if (n < 0 || n > 1)
             return LC_ECALLBACK;
-        if (r > (int64_t)UINT32_MAX - 2)
-            return LC_ETOOBIG;
-        rc = r >= 0;
+        if (n == 1 && (r < 0 || r > (int64_t)UINT32_MAX - 2))
+            return r < 0 ? LC_ECALLBACK : LC_ETOOBIG;
+        rc = n == 1;
         *next = r;
-        if (r > m->max_cb_state)
+        if (rc && r > m->max_cb_state)
             m->max_cb_state = r;
     }
     if (rc < 0)
         return rc;
-    /* Re-probe: the step may not touch this table, but keep the insert self-contained. */
     i = lc_mix64(key) & (m->sc_cap - 1);
     while (m->sc_keys[i] != SC_EMPTY)
         i = (i + 1) & (m->sc_cap - 1);

@@ -28,15 +28,25 @@
  * 5. Memoisation (Lowe). The future of the search from a node depends only on (set of linearized
  *    ops, model state): the candidate structure is a function of the set, the legality of steps a
  *    function of the state. So a configuration already explored can be skipped — it failed then,
- *    or we would have stopped. The memo stores each (bitset, state) reached; its hash combines a
- *    Zobrist hash of the set (xor of one random word per op, updated in O(1)) with the state id;
- *    a probe compares hash, state and every bitset word (exact equality; a collision costs time,
- *    never a wrong skip). States are canonical ids (lc.h (1)), so equal states compare equal.
+ *    or we would have stopped. The memo (memo.c) stores each (set, state) reached; its hash
+ *    combines a Zobrist hash of the set (xor of one random word per op, updated in O(1)) with the
+ *    state id; a probe compares hash, state and the set exactly (a collision costs time, never a
+ *    wrong skip). States are canonical ids (lc.h (1)), so equal states compare equal. The set is
+ *    kept as `cbits` over the completed ops numbered in call order, `low` (the first completed op
+ *    not linearized, maintained on every lift and unlift) and `pbits` over the pending ops;
+ *    memo.c stores only the words between `low` and the end of its window (its argument), so
+ *    an entry costs O(overlap) words, not O(n).
  * 6. Failure. Popping with an empty stack means every legal real-time-respecting prefix has been
  *    explored without success: not linearizable.
- * 7. Timeout and resources. The clock is read every 1024 iterations; on expiry, or when memory
- *    runs out, we return UNKNOWN or an error, never ok/illegal — so a verdict is never wrong.
+ * 7. Timeout and resources. The clock (and whether an earlier partition is already illegal:
+ *    cancellation) is read every 1024 iterations; on expiry, cancellation, the memory limit or a
+ *    failed allocation we return UNKNOWN (saying which) or an error, never ok/illegal — so a
+ *    verdict is never wrong.
  * 8. No recursion: the stack is an explicit array of n entries; depth never exceeds n.
+ *    The longest partial linearization (reported for an illegal history) is the stack at its
+ *    deepest; it is copied incrementally: lin_out[0 .. keep) still equals the stack below `keep`,
+ *    the lowest depth popped since the last copy, so a new maximum copies stack[keep .. sp) only
+ *    and the copying costs O(steps) in all (copying the whole stack was quadratic).
  * 9. Pending operations. (a) Order: at each node the candidates are tried in two passes, the
  *    completed calls first, then the pending ones; the set of candidates is unchanged (both passes
  *    stop at the same first return entry), only the order differs, so completeness holds — but a
@@ -48,12 +58,11 @@
  *    left out. Pending reads are dropped before the engine for the same reason.
  * In sum: (1) candidates = call entries before the first return entry; (2) DFS over legal
  * candidates with O(1) lift/unlift; (3) success = all completed ops linearized; (4) memo on
- * (set, canonical state) with exact comparison; (5) timeout/OOM -> unknown, never a verdict.
+ * (set, canonical state) with exact comparison; (5) timeout/limits -> unknown, never a verdict.
  */
 #define _POSIX_C_SOURCE 199309L
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lc.h"
 
@@ -73,86 +82,17 @@ static int cmp_entry(const void *pa, const void *pb)
     return (a->op > b->op) - (a->op < b->op);
 }
 
-/* The memo: a set of (bitset, state). Entries live in `words` (nw words each) and `states`. */
-struct memo {
-    size_t nw, n, cap, tcap;
-    uint64_t *words, *hashes;
-    int64_t *states;
-    uint32_t *table; /* entry index + 1, 0 = empty; load <= 1/2 */
-};
-
-static int memo_grow_table(struct memo *mm)
-{
-    size_t ncap = mm->tcap * 2;
-    uint32_t *nt = calloc(ncap, sizeof *nt);
-    if (!nt)
-        return LC_ENOMEM;
-    for (size_t e = 0; e < mm->n; e++) {
-        size_t i = mm->hashes[e] & (ncap - 1);
-        while (nt[i])
-            i = (i + 1) & (ncap - 1);
-        nt[i] = (uint32_t)(e + 1);
-    }
-    free(mm->table);
-    mm->table = nt;
-    mm->tcap = ncap;
-    return 0;
-}
-
-/* 1 if (bits, state) was already present, 0 if it was inserted now, < 0 on error. */
-static int memo_add(struct memo *mm, const uint64_t *bits, int64_t state, uint64_t zob)
-{
-    uint64_t h = lc_mix64(zob ^ lc_mix64((uint64_t)state + 0x51ed27ULL));
-    size_t i = h & (mm->tcap - 1);
-    for (; mm->table[i]; i = (i + 1) & (mm->tcap - 1)) {
-        size_t e = mm->table[i] - 1;
-        if (mm->hashes[e] == h && mm->states[e] == state &&
-            memcmp(mm->words + e * mm->nw, bits, mm->nw * sizeof *bits) == 0)
-            return 1;
-    }
-    if (mm->n >= UINT32_MAX - 1)
-        return LC_ETOOBIG;
-    if (mm->n == mm->cap) {
-        size_t ncap = mm->cap * 2;
-        uint64_t *nwds = realloc(mm->words, ncap * mm->nw * sizeof *nwds);
-        if (!nwds)
-            return LC_ENOMEM;
-        mm->words = nwds;
-        uint64_t *nh = realloc(mm->hashes, ncap * sizeof *nh);
-        if (!nh)
-            return LC_ENOMEM;
-        mm->hashes = nh;
-        int64_t *ns = realloc(mm->states, ncap * sizeof *ns);
-        if (!ns)
-            return LC_ENOMEM;
-        mm->states = ns;
-        mm->cap = ncap;
-    }
-    memcpy(mm->words + mm->n * mm->nw, bits, mm->nw * sizeof *bits);
-    mm->hashes[mm->n] = h;
-    mm->states[mm->n] = state;
-    mm->table[i] = (uint32_t)(mm->n + 1);
-    mm->n++;
-    if (2 * mm->n > mm->tcap)
-        return memo_grow_table(mm);
-    return 0;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* All per-call working memory, released by search_free. */
+/* All per-partition working memory, released by search_free. */
 struct search {
     struct entry *ents;
     int32_t *next, *prev, *match; /* list over entries 1..2n (0 = head); match: call -> return */
     int32_t *stack_ent;
     int64_t *stack_state;
-    uint64_t *bits, *zobrist;
-    struct memo memo;
+    uint32_t *slot;     /* op -> its number among the completed (call order) or the pending ops */
+    uint32_t *win_end;  /* completed c -> completed calls before c's return (memo.c); [nc] = nc */
+    uint64_t *cbits, *pbits, *zobrist;
+    uint32_t nc, np;
+    lc_memo *memo;
 };
 
 static void search_free(struct search *s)
@@ -163,37 +103,29 @@ static void search_free(struct search *s)
     free(s->match);
     free(s->stack_ent);
     free(s->stack_state);
-    free(s->bits);
+    free(s->slot);
+    free(s->win_end);
+    free(s->cbits);
+    free(s->pbits);
     free(s->zobrist);
-    free(s->memo.words);
-    free(s->memo.hashes);
-    free(s->memo.states);
-    free(s->memo.table);
+    lc_memo_free(s->memo);
 }
 
 static int search_alloc(struct search *s, size_t n, size_t ne)
 {
-    size_t nw = (n + 63) / 64 + 1;
     s->ents = calloc(ne + 1, sizeof *s->ents);
     s->next = calloc(ne + 2, sizeof *s->next);
     s->prev = calloc(ne + 2, sizeof *s->prev);
     s->match = calloc(ne + 2, sizeof *s->match);
     s->stack_ent = calloc(n + 1, sizeof *s->stack_ent);
     s->stack_state = calloc(n + 1, sizeof *s->stack_state);
-    s->bits = calloc(nw, sizeof *s->bits);
+    s->slot = calloc(n + 1, sizeof *s->slot);
+    s->win_end = calloc(n + 1, sizeof *s->win_end);
+    s->cbits = calloc(n / 64 + 2, sizeof *s->cbits);
+    s->pbits = calloc(n / 64 + 2, sizeof *s->pbits);
     s->zobrist = calloc(n + 1, sizeof *s->zobrist);
-    s->memo.nw = nw;
-    s->memo.cap = 64;
-    s->memo.tcap = 256;
-    while (s->memo.tcap < 4 * n)
-        s->memo.tcap *= 2; /* room for about 2n entries before the first growth */
-    s->memo.words = malloc(s->memo.cap * nw * sizeof *s->memo.words);
-    s->memo.hashes = malloc(s->memo.cap * sizeof *s->memo.hashes);
-    s->memo.states = malloc(s->memo.cap * sizeof *s->memo.states);
-    s->memo.table = calloc(s->memo.tcap, sizeof *s->memo.table);
     if (!s->ents || !s->next || !s->prev || !s->match || !s->stack_ent || !s->stack_state ||
-        !s->bits || !s->zobrist || !s->memo.words || !s->memo.hashes || !s->memo.states ||
-        !s->memo.table)
+        !s->slot || !s->win_end || !s->cbits || !s->pbits || !s->zobrist)
         return LC_ENOMEM;
     return 0;
 }
@@ -220,22 +152,48 @@ static void unlift(struct search *s, int32_t e)
     s->prev[s->next[e]] = e;
 }
 
-static int run(struct search *s, lc_model_ctx *m, const int64_t *ops, size_t n, size_t ne,
-               double deadline, int64_t *lin_out, int64_t *lin_len, int64_t *steps)
+/* The first completed op at or after `low` not in cbits (nc when there is none). */
+static uint32_t next_low(const uint64_t *cbits, uint32_t low, uint32_t nc)
+{
+    size_t w = low >> 6;
+    uint64_t x = ~cbits[w] & (~0ULL << (low & 63));
+    while (!x) {
+        if (++w * 64 >= nc)
+            return nc;
+        x = ~cbits[w];
+    }
+    uint32_t r = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
+    return r < nc ? r : nc;
+}
+
+/* Flips op `op`'s bit in the set (its entry tells completed from pending). */
+static void toggle(struct search *s, int32_t e, int32_t op)
+{
+    uint32_t k = s->slot[op];
+    uint64_t *bits = s->match[e] ? s->cbits : s->pbits;
+    bits[k >> 6] ^= 1ULL << (k & 63);
+}
+
+static int run(struct search *s, lc_model_ctx *m, size_t ne, lc_budget *b, int64_t index,
+               lc_part *part)
 {
     const int32_t NIL = (int32_t)ne + 1; /* the tail sentinel */
-    size_t n_completed = 0, done = 0, sp = 0, best = 0, iter = 0;
+    const uint32_t nc = s->nc;
+    size_t done = 0, sp = 0, best = 0, keep = 0, iter = 0;
+    uint32_t low = 0;
     int64_t state = 0;
     uint64_t zob = 0;
-    for (size_t i = 0; i < n; i++)
-        n_completed += !(ops[i * LC_OP_FIELDS + F_FLAGS] & LC_PENDING);
-    *lin_len = 0;
+    int64_t *lin_out = part->lin_out;
+    part->lin_len = 0;
     int32_t e = s->next[0];
     int pass = 1; /* 1: completed calls, 2: pending calls (argument 9) */
-    while (done < n_completed) {
-        if ((++iter & 1023) == 0 && deadline > 0 && now_s() > deadline) {
-            *steps = (int64_t)iter;
-            return LC_VERDICT_UNKNOWN;
+    while (done < nc) {
+        if ((++iter & 1023) == 0) {
+            int stop = lc_budget_stop(b, index);
+            if (stop) {
+                part->stats[0] = (int64_t)iter;
+                return stop < 0 ? stop : LC_VERDICT_UNKNOWN;
+            }
         }
         if (e == NIL || s->ents[e].is_ret) {
             if (pass == 1) { /* the completed candidates are exhausted: now the pending ones */
@@ -244,16 +202,22 @@ static int run(struct search *s, lc_model_ctx *m, const int64_t *ops, size_t n, 
                 continue;
             }
             if (sp == 0) {
-                *steps = (int64_t)iter;
+                part->stats[0] = (int64_t)iter;
                 return LC_VERDICT_ILLEGAL;
             }
             sp--;
+            if (sp < keep)
+                keep = sp;
             int32_t ce = s->stack_ent[sp];
             int32_t cop = s->ents[ce].op;
             state = s->stack_state[sp];
             zob ^= s->zobrist[cop];
-            s->bits[cop >> 6] &= ~(1ULL << (cop & 63));
-            done -= s->match[ce] != 0;
+            toggle(s, ce, cop);
+            if (s->match[ce]) {
+                done--;
+                if (s->slot[cop] < low)
+                    low = s->slot[cop];
+            }
             unlift(s, ce);
             pass = s->match[ce] != 0 ? 1 : 2;
             e = s->next[ce];
@@ -271,8 +235,11 @@ static int run(struct search *s, lc_model_ctx *m, const int64_t *ops, size_t n, 
             return rc;
         if (rc && !(pending && nxt == state)) { /* a pending no-op is dominated (argument 9) */
             uint64_t nz = zob ^ s->zobrist[op];
-            s->bits[op >> 6] |= 1ULL << (op & 63);
-            int seen = memo_add(&s->memo, s->bits, nxt, nz);
+            toggle(s, e, op);
+            uint32_t nlow = low;
+            if (!pending && s->slot[op] == low)
+                nlow = next_low(s->cbits, low, nc);
+            int seen = lc_memo_add(s->memo, s->cbits, nlow, s->pbits, nxt, nz);
             if (seen < 0)
                 return seen;
             if (!seen) {
@@ -281,104 +248,104 @@ static int run(struct search *s, lc_model_ctx *m, const int64_t *ops, size_t n, 
                 sp++;
                 state = nxt;
                 zob = nz;
+                low = nlow;
                 lift(s, e);
                 done += !pending;
-                if (sp > best) { /* record the longest partial linearization */
-                    for (size_t j = 0; j < sp; j++) /* the whole stack: its prefix may differ */
+                if (sp > best) { /* the longest partial linearization, copied from `keep` on */
+                    for (size_t j = keep; j < sp; j++)
                         lin_out[j] = s->ents[s->stack_ent[j]].op;
-                    best = sp;
-                    *lin_len = (int64_t)best;
+                    keep = best = sp;
+                    part->lin_len = (int64_t)best;
                 }
                 pass = 1;
                 e = s->next[0];
                 continue;
             }
-            s->bits[op >> 6] &= ~(1ULL << (op & 63));
+            toggle(s, e, op);
         }
         e = s->next[e];
     }
     /* Success: report the witness itself as the linearization. */
-    for (size_t j = 0; j < sp; j++)
+    for (size_t j = keep; j < sp; j++)
         lin_out[j] = s->ents[s->stack_ent[j]].op;
-    *lin_len = (int64_t)sp;
-    *steps = (int64_t)iter;
+    part->lin_len = (int64_t)sp;
+    part->stats[0] = (int64_t)iter;
     return LC_VERDICT_OK;
 }
 
-int lc_check(int model, const int64_t *ops, int64_t n_ops, const int64_t *aux, int64_t n_aux,
-             const uint8_t *blob, const int64_t *atom_off, int64_t n_atoms, lc_step_cb cb,
-             double timeout_s, int64_t *lin_out, int64_t *lin_len, int64_t *stats)
+/* Sorts the entries, links them, numbers the ops and computes the memo windows. */
+static int prepare(struct search *s, const int64_t *ops, size_t n, size_t *ne_out)
 {
-    double deadline = timeout_s > 0 ? now_s() + timeout_s : 0;
-    if (!lin_out || !lin_len || !stats || n_ops < 0 || (n_ops > 0 && !ops))
+    size_t ne = 0;
+    for (size_t i = 0; i < n; i++) {
+        const int64_t *o = ops + i * LC_OP_FIELDS;
+        s->ents[ne++] = (struct entry){o[F_CALL], (int32_t)i, 0};
+        if (!(o[F_FLAGS] & LC_PENDING)) {
+            if (o[F_RET] < o[F_CALL])
+                return LC_EINVAL;
+            s->ents[ne++] = (struct entry){o[F_RET], (int32_t)i, 1};
+        }
+    }
+    /* Entries are 1-based in the list; ents[0..ne) sorted, entry k lives at list index k+1. */
+    qsort(s->ents, ne, sizeof *s->ents, cmp_entry);
+    memmove(s->ents + 1, s->ents, ne * sizeof *s->ents);
+    int32_t *call_of = s->stack_ent; /* scratch: op -> its call entry index */
+    uint32_t nc = 0, np = 0;
+    for (size_t k = 1; k <= ne; k++) {
+        s->next[k - 1] = (int32_t)k;
+        s->prev[k] = (int32_t)(k - 1);
+        int32_t op = s->ents[k].op;
+        if (!s->ents[k].is_ret) {
+            call_of[op] = (int32_t)k;
+            const int64_t *o = ops + (size_t)op * LC_OP_FIELDS;
+            s->slot[op] = (o[F_FLAGS] & LC_PENDING) ? np++ : nc++;
+        } else {
+            s->match[call_of[op]] = (int32_t)k;
+            s->win_end[s->slot[op]] = nc; /* completed calls before this return */
+        }
+    }
+    s->win_end[nc] = nc;
+    s->next[ne] = (int32_t)ne + 1;
+    s->prev[ne + 1] = (int32_t)ne;
+    s->nc = nc;
+    s->np = np;
+    uint64_t z = 0x2545f4914f6cdd1dULL;
+    for (size_t i = 0; i < n; i++) {
+        z += 0x9e3779b97f4a7c15ULL;
+        s->zobrist[i] = lc_mix64(z);
+    }
+    *ne_out = ne;
+    return 0;
+}
+
+int lc_search(int model, lc_part *part, int64_t index, const uint8_t *blob,
+              const int64_t *atom_off, int64_t n_atoms, lc_step_cb cb, lc_budget *b)
+{
+    part->lin_len = 0;
+    memset(part->stats, 0, sizeof part->stats);
+    if (part->n_ops < 0 || (part->n_ops > 0 && (!part->ops || !part->lin_out)) || part->n_aux < 0)
         return LC_EINVAL;
-    *lin_len = 0;
-    memset(stats, 0, 4 * sizeof *stats);
-    if (n_ops >= INT32_MAX / 2 - 2)
+    if (part->n_ops >= INT32_MAX / 2 - 2)
         return LC_ETOOBIG;
     lc_model_ctx *m = NULL;
-    int rc = lc_model_new(model, ops, n_ops, aux, n_aux, blob, atom_off, n_atoms, cb, &m);
+    int rc = lc_model_new(model, part->ops, part->n_ops, part->aux, part->n_aux, blob, atom_off,
+                          n_atoms, cb, &m);
     if (rc < 0)
         return rc;
-    size_t n = (size_t)n_ops, ne = 0;
+    size_t n = (size_t)part->n_ops, ne = 0;
     struct search s;
     memset(&s, 0, sizeof s);
     rc = search_alloc(&s, n, 2 * n);
-    if (rc == 0) {
-        for (size_t i = 0; i < n; i++) {
-            const int64_t *o = ops + i * LC_OP_FIELDS;
-            s.ents[ne++] = (struct entry){o[F_CALL], (int32_t)i, 0};
-            if (!(o[F_FLAGS] & LC_PENDING)) {
-                if (o[F_RET] < o[F_CALL]) {
-                    rc = LC_EINVAL;
-                    break;
-                }
-                s.ents[ne++] = (struct entry){o[F_RET], (int32_t)i, 1};
-            }
-        }
-    }
-    if (rc == 0) {
-        /* Entries are 1-based in the list; ents[0..ne) sorted, entry k lives at list index k+1. */
-        qsort(s.ents, ne, sizeof *s.ents, cmp_entry);
-        memmove(s.ents + 1, s.ents, ne * sizeof *s.ents);
-        int32_t *call_of = s.stack_ent; /* scratch: op -> its call entry index */
-        for (size_t k = 1; k <= ne; k++) {
-            s.next[k - 1] = (int32_t)k;
-            s.prev[k] = (int32_t)(k - 1);
-            if (!s.ents[k].is_ret)
-                call_of[s.ents[k].op] = (int32_t)k;
-            else
-                s.match[call_of[s.ents[k].op]] = (int32_t)k;
-        }
-        s.next[ne] = (int32_t)ne + 1;
-        s.prev[ne + 1] = (int32_t)ne;
-        uint64_t z = 0x2545f4914f6cdd1dULL;
-        for (size_t i = 0; i < n; i++) {
-            z += 0x9e3779b97f4a7c15ULL;
-            s.zobrist[i] = lc_mix64(z);
-        }
-        rc = run(&s, m, ops, n, ne, deadline, lin_out, lin_len, &stats[0]);
-    }
-    stats[1] = (int64_t)s.memo.n;
-    stats[2] = lc_model_states(m);
-    stats[3] = lc_model_steps(m);
+    if (rc == 0)
+        rc = prepare(&s, part->ops, n, &ne);
+    if (rc == 0)
+        rc = lc_memo_new(&s.memo, s.nc, s.win_end, s.np, b);
+    if (rc == 0)
+        rc = run(&s, m, ne, b, index, part);
+    part->stats[1] = lc_memo_count(s.memo);
+    part->stats[2] = lc_model_states(m);
+    part->stats[3] = lc_model_steps(m);
     search_free(&s);
     lc_model_free(m);
     return rc;
-}
-
-int lc_abi_version(void) { return 1; }
-
-const char *lc_strerror(int code)
-{
-    switch (code) {
-    case LC_VERDICT_OK: return "linearizable";
-    case LC_VERDICT_ILLEGAL: return "not linearizable";
-    case LC_VERDICT_UNKNOWN: return "unknown (timed out)";
-    case LC_ENOMEM: return "out of memory";
-    case LC_EINVAL: return "invalid encoded history";
-    case LC_ECALLBACK: return "the model's step callback failed";
-    case LC_ETOOBIG: return "history or state space too large";
-    default: return "unknown error code";
-    }
 }

@@ -1,0 +1,192 @@
+/* memo.c — the search's memo: the set of (linearized set, model state) configurations already
+ * explored, stored compactly, growing in chunks, under a shared memory limit.
+ *
+ * Compact sets. The search (search.c, argument 5) numbers the completed operations 0..nc-1 in
+ * call order and keeps `low`, the first completed operation not yet linearized. Every completed
+ * operation below `low` is linearized; every linearized completed operation at or above `low`
+ * lies below win_end[low] (the number of completed calls before the return of `low`: an
+ * operation is a candidate only while its call precedes every remaining return, that of `low`
+ * included). So a set is determined exactly by (low, the bit words of cbits covering
+ * [low, win_end[low]), all of pbits): bits below `low` in the first word are all 1, bits from
+ * win_end[low] on in the last word all 0, so equal sets give equal words and conversely. A
+ * long history whose operations overlap a few at a time needs a few words per entry instead of
+ * a bitset of the whole history.
+ *
+ * Layout. An entry is words [hash, state, low, payload...]; its payload length is a function of
+ * `low` (key_words). Entries live in chunks of CHUNK_WORDS words or more, allocated one at a time
+ * (no array that doubles: a failed allocation costs at most one chunk, and the memory counted is
+ * what was allocated). The table is open-addressed with linear probing, load <= 1/2, holding
+ * entry address + 1 (0 = empty); address = chunk index * chunk_words + offset.
+ *
+ * Exactness. A probe compares hash, then state, then low, then every payload word: a verdict
+ * never depends on a hash not colliding (a collision costs a comparison).
+ * Memory. Every chunk and table is counted in the shared lc_budget before it is allocated; over
+ * the limit the add fails with LC_ELIMIT, leaving the memo as it was.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lc.h"
+
+#define CHUNK_WORDS ((size_t)1 << 17) /* 1 MiB */
+#define HEAD 3                         /* hash, state, low */
+
+struct lc_memo {
+    uint32_t nc, npw;          /* completed ops; pending bitset words */
+    const uint32_t *win_end;   /* nc + 1 entries */
+    uint64_t **chunks;
+    size_t n_chunks, cap_chunks, chunk_words, fill; /* fill: words used in the last chunk */
+    uint64_t *table;
+    size_t tcap, n;
+    lc_budget *b;
+    int64_t counted;           /* bytes this memo has taken from the budget */
+};
+
+static size_t window_words(const lc_memo *mm, uint32_t low)
+{
+    if (low >= mm->nc)
+        return 0;
+    return (size_t)((mm->win_end[low] - 1) >> 6) - (low >> 6) + 1;
+}
+
+static int take(lc_memo *mm, size_t bytes)
+{
+    int rc = lc_budget_take(mm->b, (int64_t)bytes);
+    if (rc == 0)
+        mm->counted += (int64_t)bytes;
+    return rc;
+}
+
+int lc_memo_new(lc_memo **out, uint32_t n_completed, const uint32_t *win_end, uint32_t n_pending,
+                lc_budget *b)
+{
+    lc_memo *mm = calloc(1, sizeof *mm);
+    if (!mm)
+        return LC_ENOMEM;
+    mm->nc = n_completed;
+    mm->npw = (n_pending + 63) / 64;
+    mm->win_end = win_end;
+    mm->b = b;
+    size_t biggest = HEAD + (n_completed + 63) / 64 + 1 + mm->npw;
+    mm->chunk_words = CHUNK_WORDS;
+    while (mm->chunk_words < 8 * biggest)
+        mm->chunk_words *= 2;
+    mm->fill = mm->chunk_words; /* no chunk yet: the first add allocates one */
+    mm->tcap = 1024;
+    int rc = take(mm, mm->tcap * sizeof *mm->table);
+    if (rc == 0 && !(mm->table = calloc(mm->tcap, sizeof *mm->table)))
+        rc = LC_ENOMEM;
+    if (rc != 0) {
+        lc_memo_free(mm);
+        return rc;
+    }
+    *out = mm;
+    return 0;
+}
+
+void lc_memo_free(lc_memo *mm)
+{
+    if (!mm)
+        return;
+    for (size_t i = 0; i < mm->n_chunks; i++)
+        free(mm->chunks[i]);
+    free(mm->chunks);
+    free(mm->table);
+    lc_budget_give(mm->b, mm->counted);
+    free(mm);
+}
+
+int64_t lc_memo_count(const lc_memo *mm) { return mm ? (int64_t)mm->n : 0; }
+
+static uint64_t *entry_at(const lc_memo *mm, uint64_t addr)
+{
+    return mm->chunks[addr / mm->chunk_words] + addr % mm->chunk_words;
+}
+
+static int grow_table(lc_memo *mm)
+{
+    size_t ncap = mm->tcap * 2;
+    int rc = take(mm, ncap * sizeof *mm->table);
+    if (rc != 0)
+        return rc;
+    uint64_t *nt = calloc(ncap, sizeof *nt);
+    if (!nt)
+        return LC_ENOMEM;
+    for (size_t i = 0; i < mm->tcap; i++) {
+        if (!mm->table[i])
+            continue;
+        uint64_t h = entry_at(mm, mm->table[i] - 1)[0];
+        size_t j = h & (ncap - 1);
+        while (nt[j])
+            j = (j + 1) & (ncap - 1);
+        nt[j] = mm->table[i];
+    }
+    free(mm->table);
+    lc_budget_give(mm->b, (int64_t)(mm->tcap * sizeof *mm->table));
+    mm->counted -= (int64_t)(mm->tcap * sizeof *mm->table);
+    mm->table = nt;
+    mm->tcap = ncap;
+    return 0;
+}
+
+/* Room for `words` more words; returns the address of the first, or < 0 (an lc_error). */
+static int64_t reserve(lc_memo *mm, size_t words)
+{
+    if (mm->fill + words > mm->chunk_words) {
+        if (mm->n_chunks == mm->cap_chunks) {
+            size_t ncap = mm->cap_chunks ? 2 * mm->cap_chunks : 16;
+            uint64_t **nc = realloc(mm->chunks, ncap * sizeof *nc);
+            if (!nc)
+                return LC_ENOMEM;
+            mm->chunks = nc;
+            mm->cap_chunks = ncap;
+        }
+        int rc = take(mm, mm->chunk_words * sizeof(uint64_t));
+        if (rc != 0)
+            return rc;
+        uint64_t *c = malloc(mm->chunk_words * sizeof *c);
+        if (!c)
+            return LC_ENOMEM;
+        mm->chunks[mm->n_chunks++] = c;
+        mm->fill = 0;
+    }
+    int64_t addr = (int64_t)((mm->n_chunks - 1) * mm->chunk_words + mm->fill);
+    mm->fill += words;
+    return addr;
+}
+
+int lc_memo_add(lc_memo *mm, const uint64_t *cbits, uint32_t low, const uint64_t *pbits,
+                int64_t state, uint64_t set_hash)
+{
+    uint64_t h = lc_mix64(set_hash ^ lc_mix64((uint64_t)state + 0x51ed27ULL));
+    size_t ww = window_words(mm, low), kw = ww + mm->npw;
+    const uint64_t *win = cbits + (low >> 6);
+    size_t i = h & (mm->tcap - 1);
+    for (; mm->table[i]; i = (i + 1) & (mm->tcap - 1)) {
+        const uint64_t *e = entry_at(mm, mm->table[i] - 1);
+        if (e[0] == h && (int64_t)e[1] == state && e[2] == low &&
+            memcmp(e + HEAD, win, ww * sizeof *win) == 0 &&
+            memcmp(e + HEAD + ww, pbits, mm->npw * sizeof *pbits) == 0)
+            return 1;
+    }
+    if (2 * (mm->n + 1) > mm->tcap) { /* grow first, so that a failure leaves nothing half-added */
+        int rc = grow_table(mm);
+        if (rc != 0)
+            return rc;
+        i = h & (mm->tcap - 1);
+        while (mm->table[i])
+            i = (i + 1) & (mm->tcap - 1);
+    }
+    int64_t addr = reserve(mm, HEAD + kw);
+    if (addr < 0)
+        return (int)addr;
+    uint64_t *e = entry_at(mm, (uint64_t)addr);
+    e[0] = h;
+    e[1] = (uint64_t)state;
+    e[2] = low;
+    memcpy(e + HEAD, win, ww * sizeof *win);
+    memcpy(e + HEAD + ww, pbits, mm->npw * sizeof *pbits);
+    mm->table[i] = (uint64_t)addr + 1;
+    mm->n++;
+    return 0;
+}
