@@ -13,8 +13,10 @@ models through callbacks). For an illegal part:
     every kept observer, the operations that could have set the state it saw, so it is
     non-linearizable because of what the history does, not because a justifying write was
     deleted (checkers/README.md, "Counterexamples", has the argument). Steps: the shortest
-    closed illegal prefix by call order (bisection), chunk removal of halving size, single
-    removals until none is possible: 1-minimal among closed sub-histories.
+    closed illegal prefix by call order (bisection), then the latest start that keeps it closed
+    and illegal (bisection: a long history's counterexample sits near its failure), chunk
+    removal of halving size, single removals until none is possible: 1-minimal among closed
+    sub-histories.
 `timeout` bounds the whole call: verdict search, first failure, minimisation and the final
 partial linearization share one deadline. Past it the verdict stands ("unknown" if the verdict
 itself was not reached, never a guess) and the counterexample is the smallest found so far,
@@ -91,7 +93,7 @@ class Result:
             return d
 
         return {
-            "verdict": self.verdict, "model": self.model.name, "history": self.history.name,
+            "verdict": self.verdict, "unknown_reason": self.unknown_reason, "model": self.model.name, "history": self.history.name,
             "format": self.history.format, "operations": len(self.history),
             "partition_operations": None if self.partition is None else len(self.partition),
             "counterexample": None if self.counterexample is None else
@@ -410,6 +412,14 @@ def _minimize(ops: List[Operation], model: Model, deadline: float) -> Tuple[List
         else:
             lo = mid + 1
     cur = cur[:hi]
+    lo, hi = 0, len(cur) - 1  # the latest start: invariant cur[lo:] is closed and illegal
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if accept(cur[mid:], cur[:mid]):
+            lo = mid
+        else:
+            hi = mid - 1
+    cur = cur[lo:]
     chunk = len(cur) // 2
     while chunk > 1:
         i, removed = 0, False

@@ -3,6 +3,7 @@
 
     check FILE [--format auto|<a format of formats.FORMAT_REGISTRY>] [--model <models.MODEL_NAMES>]
                [--init VALUE] [--timeout SECONDS] [--html OUT.html] [--json] [--no-partition]
+               [--workers N] [--max-memory SIZE]
 prints one verdict line (`linearizable`, `NOT linearizable` or `unknown`) and, for a failing
 history, its faithful minimal counterexample as a per-client timeline and its first failure, with
 file lines; stderr names the format read (and whether it was detected). --json prints the result
@@ -25,8 +26,8 @@ import time
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple
 
-from .._cli_args import (Parser, add_parser, parse, positive_float, readable_path, run_command,
-                         writable_dir_error, writable_file_error)
+from .._cli_args import (Parser, add_parser, int_range, parse, positive_float, readable_path,
+                         run_command, writable_dir_error, writable_file_error)
 from .check import Result, check
 from .edn import EdnError, read_all
 from .formats import FORMAT_REGISTRY, FORMATS
@@ -66,6 +67,12 @@ def add_check_command(sub: Any) -> Parser:
     c.add_argument("--html", default=None, help="write the visualisation here (a directory for DIR)")
     c.add_argument("--json", action="store_true", help="print the result as one JSON object")
     c.add_argument("--no-partition", action="store_true", help="check without P-compositional split")
+    c.add_argument("--workers", type=int_range(1, 1024), default=None,
+                   help="threads checking partitions in parallel (default: the cores available); "
+                        "the verdict and counterexample do not depend on it")
+    c.add_argument("--max-memory", type=memory_size, default=None, metavar="SIZE",
+                   help="memory the search may take (bytes, or with K/M/G: 4G); reaching it gives "
+                        "'unknown (memory limit)' (default half the physical memory)")
     c.set_defaults(run=run_check, parser=c)
     return c
 
@@ -89,13 +96,36 @@ def _init_value(text: str) -> Any:
     return plain(forms[0])
 
 
+_UNITS = {"": 1, "B": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def memory_size(text: str) -> int:
+    """--max-memory: a number of bytes, optionally with K, M, G or T (powers of 1024; an
+    optional trailing B or iB): "4G", "512MiB", "1000000"."""
+    t = text.strip().upper()
+    for suffix in ("IB", "B"):
+        if len(t) > len(suffix) and t.endswith(suffix) and t[-len(suffix) - 1] in "KMGT":
+            t = t[:-len(suffix)]
+            break
+    unit = t[-1:] if t[-1:] in _UNITS and t[-1:].isalpha() else ""
+    try:
+        value = float(t[:len(t) - len(unit)])
+    except ValueError:
+        raise argparse.ArgumentTypeError("not a size: %r (say e.g. 4G, 512M or a number of bytes)" % text) from None
+    size = int(value * _UNITS[unit])
+    if not value > 0 or size < 1 or size > 2**62:
+        raise argparse.ArgumentTypeError("a size must be between 1 byte and 4 EiB, got %r" % text)
+    return size
+
+
 def _check_one(path: Path, args: argparse.Namespace, announce: bool = True) -> Result:
     history = History.load(path, args.format, args.model, args.init)
     if announce:
         how = "detected" if args.format == "auto" else "as given"
         print("%s: format %s (%s), %d operations" % (path.name, history.format, how, len(history)),
               file=sys.stderr)
-    return check(history, args.model, args.timeout, partition=not args.no_partition, init=args.init)
+    return check(history, args.model, args.timeout, partition=not args.no_partition, init=args.init,
+                 workers=args.workers, max_memory=args.max_memory)
 
 
 def _files(directory: Path) -> List[Path]:

@@ -23,7 +23,7 @@ Cost: O(ops) time and output size.
 from __future__ import annotations
 
 import random
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 __all__ = ["generate_kv_log"]
 
@@ -57,7 +57,7 @@ def generate_kv_log(ops: int, clients: int = 3, keys: int = 1, seed: int = 0,
     overwritten: Dict[str, List[str]] = {}
     lines: List[str] = []
     # per client: None (idle) or [phase, f, key, value, result]; phase 0 invoked, 1 took effect
-    running: List[Optional[list]] = [None] * clients
+    running: List[Optional[List[Any]]] = [None] * clients
     started = finished = 0
     stale_at = ops // 2 if stale_read else -1
     planted = False

@@ -49,6 +49,8 @@ if TYPE_CHECKING:  # check.py imports this module lazily; no import cycle at run
     from .check import Result
 
 VERDICT_WORDS = {"ok": "linearizable", "illegal": "NOT linearizable", "unknown": "unknown"}
+UNKNOWN_WORDS = {"timeout": "timed out", "memory limit": "memory limit reached: raise --max-memory",
+                 "out of memory": "out of memory"}
 FIT_ALL = 40  # sections up to this many operations show every label in full
 STATES_MAX = 5000  # linearizations longer than this are listed without the state after each step
 STATE_CHARS = 300  # a state description is cut (with an ellipsis) past this many characters
@@ -90,6 +92,8 @@ def _timeline(result: Result) -> Tuple[List[Operation], Dict[int, int], List[str
 def describe(result: Result) -> str:
     """The verdict line and, for an illegal history, the timeline of its counterexample."""
     head = VERDICT_WORDS.get(result.verdict, result.verdict)
+    if result.verdict == "unknown" and result.unknown_reason:
+        head += " (%s)" % UNKNOWN_WORDS.get(result.unknown_reason, result.unknown_reason)
     lines = ["%s (model %s, %d operations, %.3fs)" % (head, result.model.name,
                                                      len(result.history), result.seconds)]
     if result.verdict != "illegal":

@@ -4,6 +4,7 @@
         the whole verification of the installed library within S seconds (default 120, at least
         _verify.min_seconds(): 80 on 2 CPUs); exit 0 verified, 1 not (pybskip/_verify.py)
   pybskip check FILE|DIR [--format F] [--model M] [--timeout S] [--html OUT] [--no-partition]
+        [--workers N] [--max-memory SIZE]
         linearizability of recorded histories; exit 0 ok, 1 not, 2 unknown, 3 bad input or usage
   pybskip prove | variants | bounded [--depth D] | check-trace FILE
         the Z3 model of the locking protocol; exit 0 holds, 1 not (check-trace: 3 bad input)
@@ -11,6 +12,9 @@
         record a lock trace of the real C code running a random concurrent program
   pybskip bench [ARGS ...]
         the Python benchmarks (the arguments of python -m pybskip.bench)
+  pybskip bench-checker [ARGS ...]
+        the checker on generated long kv histories beside Porcupine's figures
+        (python -m pybskip.checkers.bench_checker)
 Aliases with the same arguments and exit codes (one definition: checkers/cli.py and
 spec/__main__.py build those subcommands for both): `python -m pybskip.checkers check ...`,
 `python -m pybskip.spec prove|variants|bounded|check-trace ...`; `python -m pybskip` is `pybskip`.
@@ -109,6 +113,8 @@ def build_parser() -> Parser:
     _add_trace(sub)
     add_parser(sub, "bench", add_help=False, help="the Python benchmarks (the arguments of "
                "`python -m pybskip.bench`; `pybskip bench --help` lists them)")
+    add_parser(sub, "bench-checker", add_help=False, help="the checker on generated long histories "
+               "beside Porcupine's figures (the arguments of `python -m pybskip.checkers.bench_checker`)")
     return p
 
 
@@ -119,13 +125,24 @@ def _run_bench(argv: List[str]) -> int:
     return int(code or 0)
 
 
+def _run_bench_checker(argv: List[str]) -> int:
+    from .checkers.bench_checker import main as bench_main
+
+    return int(bench_main(argv) or 0)
+
+
+_OWN_PARSERS = {"bench": _run_bench, "bench-checker": _run_bench_checker}
+"""Subcommands whose own parser takes every argument after their name."""
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """The console entry point; returns the exit status (see the module doc)."""
     start = time.monotonic()
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        if args_list[:1] == ["bench"]:  # its own parser takes every argument after `bench`
-            ns = argparse.Namespace(run=lambda _: _run_bench(args_list[1:]), parser=None)
+        own = _OWN_PARSERS.get(args_list[0]) if args_list else None
+        if own is not None:  # its own parser takes every argument after the subcommand
+            ns = argparse.Namespace(run=lambda _: own(args_list[1:]), parser=None)
             return run_command(ns)
         args = parse(build_parser(), args_list)
     except KeyboardInterrupt:

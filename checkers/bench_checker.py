@@ -1,0 +1,148 @@
+"""bench_checker.py — the checker against Porcupine on long generated key-value histories.
+
+    python -m pybskip.checkers.bench_checker [--rows ROW,...] [--workers N] [--scale F] [--json]
+    pybskip bench-checker ...                     (the same)
+
+Each row generates a history with histgen.generate_kv_log (seeded: the same history every run),
+writes it in Porcupine's kv log format, and checks it in a fresh child process (so that the
+peak memory is that row's alone): load (parse) is timed apart, then check(..., minimize=False)
+and the verdict time (Result.timings["verdict"]: the search, what Porcupine's CheckOperations
+does; the first failure of an illegal history is timed apart as "explain"). The table prints,
+side by side: our verdict, seconds and peak memory (the child's maximum resident set, parsing
+and Python included), Porcupine's figures and the figures of pybskip before issue 16 — both
+measured on this machine kind on the histories of the same description; Porcupine itself
+cannot be installed here, so compare the ratio column, not seconds across machines.
+A row whose verdict is not the generator's (ok, or illegal with a planted stale read) makes
+the exit status 1. --scale multiplies every row's size (a quick smoke run: --scale 0.02).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from .histgen import generate_kv_log
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    ops: int
+    clients: int
+    keys: int
+    stale: bool
+    porcupine: str  # Porcupine's figure (issue 16's table), seconds and memory as measured
+    porcupine_s: Optional[float]
+    before: str  # pybskip before issue 16, same table
+
+
+ROWS = (
+    Row("1key-3c-50k-ok", 50_000, 3, 1, False, "0.9 s", 0.9, "3.8 s"),
+    Row("1key-3c-50k-stale", 50_000, 3, 1, True, "2.1 s", 2.1, "9.7 s"),
+    Row("1key-3c-200k-ok", 200_000, 3, 1, False, "ok in 28 s (8.6 GB)", 28.0,
+        "unknown: memory exhausted at ~6.5 GB"),
+    Row("1key-10c-10k-ok", 10_000, 10, 1, False, "82 s, 4.2 GB", 82.0, "37 s, 3.5 GB"),
+    Row("4keys-3c-200k-ok", 200_000, 3, 4, False, "15.6 s", 15.6, "27.5 s"),
+)
+BY_NAME = {r.name: r for r in ROWS}
+
+
+def _measure(row: Row, scale: float, workers: Optional[int]) -> Dict[str, Any]:
+    """Runs one row in this process (the child): generate, write, load, check. Returns figures."""
+    from . import History, check
+
+    ops = max(8, int(row.ops * scale))
+    text = generate_kv_log(ops, row.clients, row.keys, seed=16, stale_read=row.stale)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, row.name + ".txt")
+        with open(path, "w") as f:
+            f.write(text)
+        del text
+        t0 = time.perf_counter()
+        h = History.load(path, model="kv")
+        t1 = time.perf_counter()
+        r = check(h, "kv", minimize=False, workers=workers)
+        t2 = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {"row": row.name, "ops": ops, "verdict": r.verdict, "reason": r.unknown_reason,
+            "load_s": t1 - t0, "verdict_s": r.timings.get("verdict", t2 - t1),
+            "explain_s": r.timings.get("first_failure", 0.0), "check_s": t2 - t1,
+            "peak_bytes": peak, "steps": r.explored,
+            "want": "illegal" if row.stale else "ok"}
+
+
+def _child(name: str, scale: float, workers: Optional[int]) -> Dict[str, Any]:
+    cmd = [sys.executable, "-m", "pybskip.checkers.bench_checker", "--child", name,
+           "--scale", repr(scale)]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        return {"row": name, "verdict": "error", "error": (p.stderr.strip().splitlines() or ["?"])[-1],
+                "want": "ok", "ops": 0}
+    out: Dict[str, Any] = json.loads(p.stdout.strip().splitlines()[-1])
+    return out
+
+
+def _table(results: List[Dict[str, Any]]) -> str:
+    head = "%-18s %8s %-8s %9s %9s %9s %-22s %7s  %s" % (
+        "history", "ops", "verdict", "verdict s", "explain s", "peak MB", "Porcupine", "ratio",
+        "pybskip before")
+    lines = [head, "-" * len(head)]
+    for res in results:
+        row = BY_NAME[res["row"]]
+        if res["verdict"] == "error":
+            lines.append("%-18s error: %s" % (row.name, res["error"]))
+            continue
+        ratio = "%.2fx" % (res["verdict_s"] / row.porcupine_s) if row.porcupine_s and res["ops"] == row.ops else "-"
+        verdict = res["verdict"] + ("" if res["reason"] is None else " (%s)" % res["reason"])
+        lines.append("%-18s %8d %-8s %9.3f %9.3f %9.0f %-22s %7s  %s" % (
+            row.name, res["ops"], verdict, res["verdict_s"], res["explain_s"],
+            res["peak_bytes"] / 2**20, row.porcupine, ratio, row.before))
+    lines.append("ratio: our verdict time / Porcupine's (shown only at full size); 'explain' is the "
+                 "first failure of an illegal history, which Porcupine does not compute")
+    return "\n".join(lines)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m pybskip.checkers.bench_checker",
+                                 description="The checker on generated long kv histories, beside "
+                                             "Porcupine's figures.")
+    ap.add_argument("--rows", default=",".join(BY_NAME),
+                    help="comma-separated rows (default all: %s)" % ", ".join(BY_NAME))
+    ap.add_argument("--workers", type=int, default=None, help="check()'s workers (default: cores)")
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply every row's size (default 1)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object per row instead")
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child is not None:
+        print(json.dumps(_measure(BY_NAME[args.child], args.scale, args.workers)))
+        return 0
+    names = [n.strip() for n in args.rows.split(",") if n.strip()]
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown or not names or args.scale <= 0 or (args.workers is not None and args.workers < 1):
+        ap.error("unknown rows %s (one of %s)" % (", ".join(unknown), ", ".join(BY_NAME))
+                 if unknown else "need rows, --scale > 0 and --workers >= 1")
+    results = []
+    for n in names:
+        res = _child(n, args.scale, args.workers)
+        results.append(res)
+        if args.json:
+            print(json.dumps(res), flush=True)
+    if not args.json:
+        print(_table(results))
+    wrong = [r for r in results if r["verdict"] != r["want"]]
+    for r in wrong:
+        print("WRONG VERDICT: %s: expected %s, got %s" % (r["row"], r["want"], r["verdict"]), file=sys.stderr)
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
