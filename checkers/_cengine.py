@@ -130,21 +130,24 @@ class Encoded:
     """Histories encoded for lc_check: the partitions closed so far (`parts`), the one being
     written (`ops` words, `aux` scan pairs, `n` operations) and the atoms (kv) they share."""
 
-    __slots__ = ("ops", "aux", "atoms", "n", "parts")
+    __slots__ = ("ops", "aux", "atoms", "parts")
 
     def __init__(self) -> None:
         self.ops: List[int] = []
         self.aux: List[int] = []
         self.atoms: Dict[bytes, int] = {}
-        self.n = 0
         self.parts: List[Tuple[List[int], List[int], int]] = []
+
+    @property
+    def n(self) -> int:
+        """Operations in the partition being written."""
+        return len(self.ops) // OP_FIELDS
 
     def add(self, call: int, ret: int, kind: int, flags: int, a: int = 0, b: int = 0, c: int = 0,
             out: int = 0, aux: int = 0) -> None:
         """Appends one operation: the one place that writes lc.h's word layout (F_CLIENT is
         display-only and 0; ret is ignored when flags has PENDING). O(1)."""
-        self.ops.extend((0, call, ret, kind, flags, a, b, c, out, aux))
-        self.n += 1
+        self.ops += (0, call, ret, kind, flags, a, b, c, out, aux)
 
     def atom(self, content: bytes) -> int:
         """The id (1-based) of an atom with these bytes; equal bytes give equal ids. O(1)."""
@@ -156,7 +159,7 @@ class Encoded:
     def close_part(self) -> None:
         """Ends the partition being written; the next add starts a new one. O(1)."""
         self.parts.append((self.ops, self.aux, self.n))
-        self.ops, self.aux, self.n = [], [], 0
+        self.ops, self.aux = [], []
 
     def all_parts(self) -> List[Tuple[List[int], List[int], int]]:
         """The closed partitions, and the open one if it has operations."""

@@ -93,7 +93,8 @@ class Result:
             return d
 
         return {
-            "verdict": self.verdict, "unknown_reason": self.unknown_reason, "model": self.model.name, "history": self.history.name,
+            "verdict": self.verdict, "unknown_reason": self.unknown_reason, "model": self.model.name,
+            "history": self.history.name,
             "format": self.history.format, "operations": len(self.history),
             "partition_operations": None if self.partition is None else len(self.partition),
             "counterexample": None if self.counterexample is None else
@@ -196,7 +197,7 @@ def _run_python_model(parts: Sequence[Sequence[Operation]], kept: List[Optional[
                 verdict, first = "unknown", i
             continue
         one = Encoded()
-        one.ops, one.aux, one.n = words
+        one.ops, one.aux = words[0], words[1]
         failure: List[BaseException] = []
 
         def steps(state: Any, index: int, ops: List[Operation] = ops) -> List[Any]:

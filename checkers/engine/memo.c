@@ -13,10 +13,12 @@
  * a bitset of the whole history.
  *
  * Layout. An entry is words [hash, state, low, payload...]; its payload length is a function of
- * `low` (key_words). Entries live in chunks of CHUNK_WORDS words or more, allocated one at a time
- * (no array that doubles: a failed allocation costs at most one chunk, and the memory counted is
- * what was allocated). The table is open-addressed with linear probing, load <= 1/2, holding
- * entry address + 1 (0 = empty); address = chunk index * chunk_words + offset.
+ * `low` (window_words). Entries live in chunks allocated one at a time, the first FIRST_CHUNK
+ * words, each next one twice the last up to MAX_CHUNK (and always room for the largest entry):
+ * a small history allocates little, a long one grows in 1 MiB steps, and there is no array that
+ * doubles — a failed allocation costs at most one chunk, and the memory counted is what was
+ * allocated. The table is open-addressed with linear probing, load <= 1/2, holding a pointer to
+ * each entry (NULL = empty); entries never move.
  *
  * Exactness. A probe compares hash, then state, then low, then every payload word: a verdict
  * never depends on a hash not colliding (a collision costs a comparison).
@@ -28,15 +30,17 @@
 
 #include "lc.h"
 
-#define CHUNK_WORDS ((size_t)1 << 17) /* 1 MiB */
-#define HEAD 3                         /* hash, state, low */
+#define FIRST_CHUNK ((size_t)1 << 10) /* 8 KiB */
+#define MAX_CHUNK ((size_t)1 << 17)   /* 1 MiB */
+#define HEAD 3                        /* hash, state, low */
 
 struct lc_memo {
     uint32_t nc, npw;          /* completed ops; pending bitset words */
     const uint32_t *win_end;   /* nc + 1 entries */
     uint64_t **chunks;
-    size_t n_chunks, cap_chunks, chunk_words, fill; /* fill: words used in the last chunk */
-    uint64_t *table;
+    size_t n_chunks, cap_chunks, biggest;
+    size_t last_words, fill; /* size of the last chunk; words used in it */
+    uint64_t **table;
     size_t tcap, n;
     lc_budget *b;
     int64_t counted;           /* bytes this memo has taken from the budget */
@@ -67,12 +71,9 @@ int lc_memo_new(lc_memo **out, uint32_t n_completed, const uint32_t *win_end, ui
     mm->npw = (n_pending + 63) / 64;
     mm->win_end = win_end;
     mm->b = b;
-    size_t biggest = HEAD + (n_completed + 63) / 64 + 1 + mm->npw;
-    mm->chunk_words = CHUNK_WORDS;
-    while (mm->chunk_words < 8 * biggest)
-        mm->chunk_words *= 2;
-    mm->fill = mm->chunk_words; /* no chunk yet: the first add allocates one */
-    mm->tcap = 1024;
+    mm->biggest = HEAD + (n_completed + 63) / 64 + 1 + mm->npw;
+    mm->last_words = mm->fill = 0; /* no chunk yet: the first add allocates one */
+    mm->tcap = 256;
     int rc = take(mm, mm->tcap * sizeof *mm->table);
     if (rc == 0 && !(mm->table = calloc(mm->tcap, sizeof *mm->table)))
         rc = LC_ENOMEM;
@@ -98,24 +99,19 @@ void lc_memo_free(lc_memo *mm)
 
 int64_t lc_memo_count(const lc_memo *mm) { return mm ? (int64_t)mm->n : 0; }
 
-static uint64_t *entry_at(const lc_memo *mm, uint64_t addr)
-{
-    return mm->chunks[addr / mm->chunk_words] + addr % mm->chunk_words;
-}
-
 static int grow_table(lc_memo *mm)
 {
     size_t ncap = mm->tcap * 2;
     int rc = take(mm, ncap * sizeof *mm->table);
     if (rc != 0)
         return rc;
-    uint64_t *nt = calloc(ncap, sizeof *nt);
+    uint64_t **nt = calloc(ncap, sizeof *nt);
     if (!nt)
         return LC_ENOMEM;
     for (size_t i = 0; i < mm->tcap; i++) {
         if (!mm->table[i])
             continue;
-        uint64_t h = entry_at(mm, mm->table[i] - 1)[0];
+        uint64_t h = mm->table[i][0];
         size_t j = h & (ncap - 1);
         while (nt[j])
             j = (j + 1) & (ncap - 1);
@@ -129,10 +125,15 @@ static int grow_table(lc_memo *mm)
     return 0;
 }
 
-/* Room for `words` more words; returns the address of the first, or < 0 (an lc_error). */
-static int64_t reserve(lc_memo *mm, size_t words)
+/* Room for `words` more words: *at points to the first. Returns 0 or an lc_error. */
+static int reserve(lc_memo *mm, size_t words, uint64_t **at)
 {
-    if (mm->fill + words > mm->chunk_words) {
+    if (mm->fill + words > mm->last_words) {
+        size_t size = mm->last_words ? 2 * mm->last_words : FIRST_CHUNK;
+        if (size > MAX_CHUNK)
+            size = MAX_CHUNK;
+        while (size < 4 * mm->biggest)
+            size *= 2;
         if (mm->n_chunks == mm->cap_chunks) {
             size_t ncap = mm->cap_chunks ? 2 * mm->cap_chunks : 16;
             uint64_t **nc = realloc(mm->chunks, ncap * sizeof *nc);
@@ -141,18 +142,19 @@ static int64_t reserve(lc_memo *mm, size_t words)
             mm->chunks = nc;
             mm->cap_chunks = ncap;
         }
-        int rc = take(mm, mm->chunk_words * sizeof(uint64_t));
+        int rc = take(mm, size * sizeof(uint64_t));
         if (rc != 0)
             return rc;
-        uint64_t *c = malloc(mm->chunk_words * sizeof *c);
+        uint64_t *c = malloc(size * sizeof *c);
         if (!c)
             return LC_ENOMEM;
         mm->chunks[mm->n_chunks++] = c;
+        mm->last_words = size;
         mm->fill = 0;
     }
-    int64_t addr = (int64_t)((mm->n_chunks - 1) * mm->chunk_words + mm->fill);
+    *at = mm->chunks[mm->n_chunks - 1] + mm->fill;
     mm->fill += words;
-    return addr;
+    return 0;
 }
 
 int lc_memo_add(lc_memo *mm, const uint64_t *cbits, uint32_t low, const uint64_t *pbits,
@@ -163,7 +165,7 @@ int lc_memo_add(lc_memo *mm, const uint64_t *cbits, uint32_t low, const uint64_t
     const uint64_t *win = cbits + (low >> 6);
     size_t i = h & (mm->tcap - 1);
     for (; mm->table[i]; i = (i + 1) & (mm->tcap - 1)) {
-        const uint64_t *e = entry_at(mm, mm->table[i] - 1);
+        const uint64_t *e = mm->table[i];
         if (e[0] == h && (int64_t)e[1] == state && e[2] == low &&
             memcmp(e + HEAD, win, ww * sizeof *win) == 0 &&
             memcmp(e + HEAD + ww, pbits, mm->npw * sizeof *pbits) == 0)
@@ -177,16 +179,16 @@ int lc_memo_add(lc_memo *mm, const uint64_t *cbits, uint32_t low, const uint64_t
         while (mm->table[i])
             i = (i + 1) & (mm->tcap - 1);
     }
-    int64_t addr = reserve(mm, HEAD + kw);
-    if (addr < 0)
-        return (int)addr;
-    uint64_t *e = entry_at(mm, (uint64_t)addr);
+    uint64_t *e;
+    int rc = reserve(mm, HEAD + kw, &e);
+    if (rc != 0)
+        return rc;
     e[0] = h;
     e[1] = (uint64_t)state;
     e[2] = low;
     memcpy(e + HEAD, win, ww * sizeof *win);
     memcpy(e + HEAD + ww, pbits, mm->npw * sizeof *pbits);
-    mm->table[i] = (uint64_t)addr + 1;
+    mm->table[i] = e;
     mm->n++;
     return 0;
 }
