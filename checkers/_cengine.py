@@ -59,7 +59,9 @@ STEP_CB = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, _P64,
 
 
 class _Part(ctypes.Structure):
-    _fields_ = [("ops", ctypes.c_void_p), ("n_ops", ctypes.c_int64), ("aux", ctypes.c_void_p),
+    # ops and aux are `const int64_t *` in C; typed c_char_p here so that packed bytes are
+    # assigned without a cast (the Structure keeps them alive)
+    _fields_ = [("ops", ctypes.c_char_p), ("n_ops", ctypes.c_int64), ("aux", ctypes.c_char_p),
                 ("n_aux", ctypes.c_int64), ("lin_out", _P64), ("lin_len", ctypes.c_int64),
                 ("stats", ctypes.c_int64 * 4), ("result", ctypes.c_int32), ("why", ctypes.c_int32)]
 
@@ -207,35 +209,36 @@ def run(model: str, enc: Encoded, timeout: Optional[float], workers: int = 1,
     With stop_at_illegal, partitions after the first illegal one may be left undecided
     ("cancelled"). Cost: the search (exponential worst case, memoised) plus O(n) marshalling."""
     parts = enc.all_parts()
-    keep: List[Any] = []
     arr = (_Part * len(parts))()
+    lins = []
     for p, (ops, aux, n) in zip(arr, parts):
-        if len(ops) != n * OP_FIELDS:
-            raise EngineError("checker engine: partition of %d operations has %d words" % (n, len(ops)))
-        bops = ctypes.c_char_p(_pack(ops))
-        baux = ctypes.c_char_p(_pack(aux)) if aux else None
-        lin = (ctypes.c_int64 * max(n, 1))()
-        keep += [bops, baux, lin]
-        p.ops = ctypes.cast(bops, ctypes.c_void_p)
+        lin = (ctypes.c_int64 * (n or 1))()
+        lins.append(lin)
+        p.ops = _pack(ops)
         p.n_ops = n
-        p.aux = ctypes.cast(baux, ctypes.c_void_p) if baux is not None else None
-        p.n_aux = len(aux)
-        p.lin_out = ctypes.cast(lin, _P64)
-    blob = b"".join(enc.atoms)  # dict order is id order
-    offs = array("q", [0])
-    for content in enc.atoms:
-        offs.append(offs[-1] + len(content))
+        if aux:
+            p.aux = _pack(aux)
+            p.n_aux = len(aux)
+        p.lin_out = lin
+    if enc.atoms:
+        blob = b"".join(enc.atoms)  # dict order is id order
+        offs = array("q", [0])
+        for content in enc.atoms:
+            offs.append(offs[-1] + len(content))
+        atoms = offs.buffer_info()[0]
+    else:
+        blob, atoms = b"", None
     opt = _Options(float(timeout or 0.0), int(max_memory or 0), max(1, int(workers)), int(stop_at_illegal))
     first = ctypes.c_int64(-1)
-    rc = _lib.lc_check(MODEL_IDS[model], arr, len(parts), blob, offs.buffer_info()[0], len(enc.atoms),
+    rc = _lib.lc_check(MODEL_IDS[model], arr, len(parts), blob, atoms, len(enc.atoms),
                        cb if cb is not None else _NO_CB, ctypes.byref(opt), ctypes.byref(first))
     if rc not in VERDICTS:
         raise EngineError("checker engine: %s" % _lib.lc_strerror(rc).decode())
     out = []
-    for p in arr:
+    for p, lin in zip(arr, lins):
         v = VERDICTS[p.result]
         out.append(PartResult(v, UNKNOWN_REASONS.get(p.why) if v == "unknown" else None,
-                              list(p.lin_out[:p.lin_len]), p.stats[0], p.stats[1]))
+                              lin[:p.lin_len], p.stats[0], p.stats[1]))
     return VERDICTS[rc], first.value, out
 
 

@@ -27,6 +27,7 @@ engine calls plus O(n^2) justification tests on the failing part.
 from __future__ import annotations
 
 import bisect
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -114,11 +115,13 @@ def _default_workers() -> int:
 
 
 DEFAULT_MEMORY_FRACTION = 0.5
+PARALLEL_MIN_OPS = 1000  # workers=None: smaller histories are checked on the calling thread
 
 
+@functools.lru_cache(maxsize=None)
 def default_max_memory() -> Optional[int]:
     """The memo's default memory limit: DEFAULT_MEMORY_FRACTION of physical memory (None where the
-    system does not say). O(1)."""
+    system does not say). O(1); read once."""
     try:
         return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * DEFAULT_MEMORY_FRACTION)
     except (ValueError, OSError, AttributeError):
@@ -247,8 +250,8 @@ def check(history: Union[History, Sequence[Operation]], model: Union[Model, str,
     :param minimize: False skips the minimisation (the failing partition is the counterexample);
         `minimize_timeout` bounds minimisation when `timeout` is None.
     :param workers: threads checking partitions in parallel (built-in models; default: the
-        cores available). The verdict and counterexample do not depend on it unless a limit
-        (timeout, max_memory) is hit.
+        cores available, for histories of PARALLEL_MIN_OPS operations or more). The verdict and
+        counterexample do not depend on it unless a limit (timeout, max_memory) is hit.
     :param max_memory: bytes the search's memo may take, all partitions together (default:
         half the physical memory); reaching it makes the verdict "unknown" with
         Result.unknown_reason "memory limit".
@@ -275,8 +278,9 @@ def check(history: Union[History, Sequence[Operation]], model: Union[Model, str,
     if max_memory is not None and (not isinstance(max_memory, int) or max_memory < 1):
         raise ValueError("max_memory must be a number of bytes >= 1, got %r" % (max_memory,))
     parts = m.partition(history.operations) if partition else [list(history.operations)]
-    v, first, res = _engine_check(parts, m, timeout, workers or _default_workers(),
-                                  max_memory or default_max_memory())
+    if workers is None:  # threads pay off only on enough work (the results are the same)
+        workers = _default_workers() if len(history) >= PARALLEL_MIN_OPS else 1
+    v, first, res = _engine_check(parts, m, timeout, workers, max_memory or default_max_memory())
     explored = sum(r.steps for r in res)
     deadline = None if timeout is None else start + timeout
     if v == "illegal":

@@ -1,4 +1,4 @@
-/* hash.c — the engine's hash functions: a 64-bit mixer and a byte-string hash.
+/* hash.c — the engine's byte-string hash (the 64-bit mixer it uses is inline in lc.h).
  *
  * Invariant: both are pure functions of their input (no seed, no state), so every store and the
  * memo table agree on hashes within and across calls. Collisions are always resolved by an exact
@@ -7,17 +7,6 @@
 #include <string.h>
 
 #include "lc.h"
-
-uint64_t lc_mix64(uint64_t x)
-{
-    /* splitmix64's finaliser: a bijection with full avalanche. */
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
 
 uint64_t lc_hash_bytes(const uint8_t *p, size_t n)
 {

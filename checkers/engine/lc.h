@@ -136,8 +136,17 @@ size_t lc_constants(char *buf, size_t cap);
 
 /* ---- internal interfaces (not exported to Python) ---- */
 
-/* 64-bit mixing (splitmix64 finaliser) and byte-string hashing. */
-uint64_t lc_mix64(uint64_t x);
+/* 64-bit mixing (splitmix64's finaliser: a bijection with full avalanche; inline: it is on the
+ * search's hot path in every file) and byte-string hashing (hash.c). Pure functions. */
+static inline uint64_t lc_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
 uint64_t lc_hash_bytes(const uint8_t *p, size_t n);
 
 /* Hash-consed byte strings (strstore.c). Id 0 is reserved for "absent"; ids are canonical. */

@@ -69,7 +69,7 @@
 struct entry {
     int64_t time;
     int32_t op;
-    int32_t is_ret;
+    uint32_t is_ret : 1, pending : 1, slot : 30; /* slot: the op's number (see struct search) */
 };
 
 static int cmp_entry(const void *pa, const void *pb)
@@ -78,7 +78,7 @@ static int cmp_entry(const void *pa, const void *pb)
     if (a->time != b->time)
         return a->time < b->time ? -1 : 1;
     if (a->is_ret != b->is_ret)
-        return a->is_ret - b->is_ret; /* call first at equal times: closed intervals */
+        return (int)a->is_ret - (int)b->is_ret; /* call first at equal times: closed intervals */
     return (a->op > b->op) - (a->op < b->op);
 }
 
@@ -88,10 +88,10 @@ struct search {
     int32_t *next, *prev, *match; /* list over entries 1..2n (0 = head); match: call -> return */
     int32_t *stack_ent;
     int64_t *stack_state;
-    uint32_t *slot;     /* op -> its number among the completed (call order) or the pending ops */
     uint32_t *win_end;  /* completed c -> completed calls before c's return (memo.c); [nc] = nc */
     uint64_t *cbits, *pbits, *zobrist;
-    uint32_t nc, np;
+    uint32_t nc, np; /* a call entry's slot: its op's number among the completed ops (in call
+                      * order: cbits, win_end) or among the pending ops (pbits) */
     lc_memo *memo;
 };
 
@@ -103,7 +103,6 @@ static void search_free(struct search *s)
     free(s->match);
     free(s->stack_ent);
     free(s->stack_state);
-    free(s->slot);
     free(s->win_end);
     free(s->cbits);
     free(s->pbits);
@@ -119,13 +118,12 @@ static int search_alloc(struct search *s, size_t n, size_t ne)
     s->match = calloc(ne + 2, sizeof *s->match);
     s->stack_ent = calloc(n + 1, sizeof *s->stack_ent);
     s->stack_state = calloc(n + 1, sizeof *s->stack_state);
-    s->slot = calloc(n + 1, sizeof *s->slot);
     s->win_end = calloc(n + 1, sizeof *s->win_end);
     s->cbits = calloc(n / 64 + 2, sizeof *s->cbits);
     s->pbits = calloc(n / 64 + 2, sizeof *s->pbits);
     s->zobrist = calloc(n + 1, sizeof *s->zobrist);
     if (!s->ents || !s->next || !s->prev || !s->match || !s->stack_ent || !s->stack_state ||
-        !s->slot || !s->win_end || !s->cbits || !s->pbits || !s->zobrist)
+        !s->win_end || !s->cbits || !s->pbits || !s->zobrist)
         return LC_ENOMEM;
     return 0;
 }
@@ -166,12 +164,11 @@ static uint32_t next_low(const uint64_t *cbits, uint32_t low, uint32_t nc)
     return r < nc ? r : nc;
 }
 
-/* Flips op `op`'s bit in the set (its entry tells completed from pending). */
-static void toggle(struct search *s, int32_t e, int32_t op)
+/* Flips the bit of call entry e's op in the set (completed or pending, by the entry). */
+static inline void toggle(struct search *s, const struct entry *en)
 {
-    uint32_t k = s->slot[op];
-    uint64_t *bits = s->match[e] ? s->cbits : s->pbits;
-    bits[k >> 6] ^= 1ULL << (k & 63);
+    uint64_t *bits = en->pending ? s->pbits : s->cbits;
+    bits[en->slot >> 6] ^= 1ULL << (en->slot & 63);
 }
 
 static int run(struct search *s, lc_model_ctx *m, size_t ne, lc_budget *b, int64_t index,
@@ -209,22 +206,23 @@ static int run(struct search *s, lc_model_ctx *m, size_t ne, lc_budget *b, int64
             if (sp < keep)
                 keep = sp;
             int32_t ce = s->stack_ent[sp];
-            int32_t cop = s->ents[ce].op;
+            const struct entry *cen = &s->ents[ce];
             state = s->stack_state[sp];
-            zob ^= s->zobrist[cop];
-            toggle(s, ce, cop);
-            if (s->match[ce]) {
+            zob ^= s->zobrist[cen->op];
+            toggle(s, cen);
+            if (!cen->pending) {
                 done--;
-                if (s->slot[cop] < low)
-                    low = s->slot[cop];
+                if (cen->slot < low)
+                    low = cen->slot;
             }
             unlift(s, ce);
-            pass = s->match[ce] != 0 ? 1 : 2;
+            pass = cen->pending ? 2 : 1;
             e = s->next[ce];
             continue;
         }
-        int32_t op = s->ents[e].op;
-        int pending = s->match[e] == 0;
+        const struct entry *en = &s->ents[e];
+        int32_t op = en->op;
+        int pending = en->pending;
         if (pending != (pass == 2)) {
             e = s->next[e];
             continue;
@@ -235,9 +233,9 @@ static int run(struct search *s, lc_model_ctx *m, size_t ne, lc_budget *b, int64
             return rc;
         if (rc && !(pending && nxt == state)) { /* a pending no-op is dominated (argument 9) */
             uint64_t nz = zob ^ s->zobrist[op];
-            toggle(s, e, op);
+            toggle(s, en);
             uint32_t nlow = low;
-            if (!pending && s->slot[op] == low)
+            if (!pending && en->slot == low)
                 nlow = next_low(s->cbits, low, nc);
             int seen = lc_memo_add(s->memo, s->cbits, nlow, s->pbits, nxt, nz);
             if (seen < 0)
@@ -261,7 +259,7 @@ static int run(struct search *s, lc_model_ctx *m, size_t ne, lc_budget *b, int64
                 e = s->next[0];
                 continue;
             }
-            toggle(s, e, op);
+            toggle(s, en);
         }
         e = s->next[e];
     }
@@ -279,11 +277,11 @@ static int prepare(struct search *s, const int64_t *ops, size_t n, size_t *ne_ou
     size_t ne = 0;
     for (size_t i = 0; i < n; i++) {
         const int64_t *o = ops + i * LC_OP_FIELDS;
-        s->ents[ne++] = (struct entry){o[F_CALL], (int32_t)i, 0};
+        s->ents[ne++] = (struct entry){o[F_CALL], (int32_t)i, 0, 0, 0};
         if (!(o[F_FLAGS] & LC_PENDING)) {
             if (o[F_RET] < o[F_CALL])
                 return LC_EINVAL;
-            s->ents[ne++] = (struct entry){o[F_RET], (int32_t)i, 1};
+            s->ents[ne++] = (struct entry){o[F_RET], (int32_t)i, 1, 0, 0};
         }
     }
     /* Entries are 1-based in the list; ents[0..ne) sorted, entry k lives at list index k+1. */
@@ -298,10 +296,11 @@ static int prepare(struct search *s, const int64_t *ops, size_t n, size_t *ne_ou
         if (!s->ents[k].is_ret) {
             call_of[op] = (int32_t)k;
             const int64_t *o = ops + (size_t)op * LC_OP_FIELDS;
-            s->slot[op] = (o[F_FLAGS] & LC_PENDING) ? np++ : nc++;
+            s->ents[k].pending = (o[F_FLAGS] & LC_PENDING) != 0;
+            s->ents[k].slot = s->ents[k].pending ? np++ : nc++;
         } else {
             s->match[call_of[op]] = (int32_t)k;
-            s->win_end[s->slot[op]] = nc; /* completed calls before this return */
+            s->win_end[s->ents[call_of[op]].slot] = nc; /* completed calls before this return */
         }
     }
     s->win_end[nc] = nc;

@@ -2,12 +2,17 @@
  * of fuzz_checker.c. It shares nothing with checkers/engine/ but the encoding of lc.h.
  *
  * Models (written from the specification in checkers/engine/models.c's header, not its code):
- * register / cas-register over opaque atom ids; kv over atom keys and byte-string values with
- * type-tagged append; sortedmap over int64 keys and values with nullable outputs and scans.
+ * register / cas-register over opaque atom ids; lossy-register, the nondeterministic register
+ * whose every write may be lost (write v leads to v or to the old value); kv over atom keys and
+ * byte-string values with type-tagged append; sortedmap over int64 keys and values with nullable
+ * outputs and scans.
  * Search: depth-first over every order of the operations that respects real time (op x must come
  * before op y when x returned strictly before y was called: closed intervals), where pending
- * operations may also be left out; no memoisation, no pruning beyond model legality. Exponential,
- * so histories stay at BF_MAX_OPS operations.
+ * operations may also be left out, and for lossy-register over every choice of which writes are
+ * lost (no power-set construction: each choice is its own branch); no memoisation, no pruning
+ * beyond model legality. Exponential, so each history (one partition) stays at BF_MAX_OPS
+ * operations; the witness check (bf_witness_ok) is linear in the order and takes any length
+ * up to BF_WITNESS_OPS.
  * Invariant: a bf_state is a plain value (copied on every step), so backtracking is trivial.
  */
 #ifndef FUZZ_BRUTEFORCE_H
@@ -19,7 +24,8 @@
 
 #include "lc.h"
 
-#define BF_MAX_OPS 8
+#define BF_MAX_OPS 8      /* per history given to bf_linearizable */
+#define BF_WITNESS_OPS 32 /* per history given to bf_witness_ok (a bitmask of done ops) */
 #define BF_KEYS 5   /* kv: key atoms 0..4; sortedmap: keys 0..4 */
 #define BF_STR 40   /* kv value bytes (tag + appended characters) */
 
@@ -62,6 +68,7 @@ static bool bf_step(const bf_hist *h, int i, bf_state *s) {
     switch (h->model) {
     case LC_REGISTER:
     case LC_CAS_REGISTER:
+    case LC_LOSSY_REGISTER: /* the write taking effect; bf_next adds the lost one */
         if (kind == LC_GET) return pending || o[F_OUT] == s->reg;
         if (kind == LC_PUT) { s->reg = a; return true; }
         if (s->reg == a) { /* cas succeeds */
@@ -122,6 +129,18 @@ static bool bf_before(const bf_hist *h, int x, int y) {
     return !(ox[F_FLAGS] & LC_PENDING) && ox[F_RET] < oy[F_CALL];
 }
 
+/* The states op i can lead to from *s, in out[0 .. return value): 0 when its observed output is
+ * illegal, 2 for a lossy-register write (taken effect, lost), 1 otherwise. */
+static int bf_next(const bf_hist *h, int i, const bf_state *s, bf_state out[2]) {
+    out[0] = *s;
+    if (!bf_step(h, i, &out[0])) return 0;
+    if (h->model == LC_LOSSY_REGISTER && bf_op(h, i)[F_KIND] == LC_PUT) {
+        out[1] = *s;
+        return 2;
+    }
+    return 1;
+}
+
 static bool bf_search(const bf_hist *h, unsigned done, bf_state s) {
     bool all = true;
     for (int i = 0; i < h->n; i++)
@@ -133,35 +152,49 @@ static bool bf_search(const bf_hist *h, unsigned done, bf_state s) {
         for (int j = 0; j < h->n && ready; j++)
             if (!(done >> j & 1) && j != i && bf_before(h, j, i)) ready = false;
         if (!ready) continue;
-        bf_state t = s;
-        if (bf_step(h, i, &t) && bf_search(h, done | 1u << i, t)) return true;
+        bf_state t[2];
+        int k = bf_next(h, i, &s, t);
+        for (int c = 0; c < k; c++)
+            if (bf_search(h, done | 1u << i, t[c])) return true;
     }
     return false;
 }
 
-/* Is the history linearizable? */
+/* Is the history linearizable? (h->n <= BF_MAX_OPS) */
 static bool bf_linearizable(const bf_hist *h) {
     bf_state s;
     memset(&s, 0, sizeof s);
     return bf_search(h, 0, s);
 }
 
-/* Is lin[0..len) a valid witness: every completed op once, real time respected, every step legal? */
+/* Some choice of lost writes makes lin[p..len) legal from s (deterministic models: one path). */
+static bool bf_legal_from(const bf_hist *h, const int64_t *lin, int64_t p, int64_t len, bf_state s) {
+    for (; p < len; p++) {
+        bf_state t[2];
+        int k = bf_next(h, (int)lin[p], &s, t);
+        if (k == 0) return false;
+        if (k == 2 && bf_legal_from(h, lin, p + 1, len, t[1])) return true;
+        s = t[0];
+    }
+    return true;
+}
+
+/* Is lin[0..len) a valid witness: every completed op once, real time respected, every step legal
+ * (lossy-register: for some choice of lost writes)? (h->n <= BF_WITNESS_OPS) */
 static bool bf_witness_ok(const bf_hist *h, const int64_t *lin, int64_t len) {
-    bf_state s;
-    memset(&s, 0, sizeof s);
     unsigned done = 0;
     for (int64_t p = 0; p < len; p++) {
         int64_t i = lin[p];
         if (i < 0 || i >= h->n || (done >> i & 1)) return false;
         for (int j = 0; j < h->n; j++)
             if (!(done >> j & 1) && j != i && bf_before(h, j, (int)i)) return false;
-        if (!bf_step(h, (int)i, &s)) return false;
         done |= 1u << i;
     }
     for (int i = 0; i < h->n; i++)
         if (!(done >> i & 1) && !(bf_op(h, i)[F_FLAGS] & LC_PENDING)) return false;
-    return true;
+    bf_state s;
+    memset(&s, 0, sizeof s);
+    return bf_legal_from(h, lin, 0, len, s);
 }
 
 #endif /* FUZZ_BRUTEFORCE_H */
