@@ -337,27 +337,47 @@ class KV(Model):
         """Appends the lc.h encoding: keys become ids; a value is the atom of its text ("" -> 0,
         the absent value, so a missing key reads as ""). O(total text length)."""
         keys: Dict[Any, int] = {}
+        texts: Dict[str, int] = {}  # str value -> its atom: reads repeat the values written
 
         def atom(v: Any) -> int:
-            text = _text(v)
-            return enc.atom(b"s" + text.encode("utf-8", "surrogatepass")) if text else 0
+            a = texts.get(v) if type(v) is str else None
+            if a is None:
+                text = _text(v)
+                a = enc.atom(b"s" + text.encode("utf-8", "surrogatepass")) if text else 0
+                if type(v) is str:
+                    texts[v] = a
+            return a
 
         add = enc.add
+        raw = t is int  # int timestamps pass through: skip a call per time
+        GET, PUT, APPEND, DELETE, PENDING = C.GET, C.PUT, C.APPEND, C.DELETE, C.PENDING
         for op in ops:
-            f = op.f
-            pending = op.ret is None
-            k = keys.setdefault(_hashable(_field(op, "key")), len(keys) + 1)
+            inp = op.input
+            f = inp.get("f")
+            if type(f) is not str:
+                f = op.f
+            r = op.ret
+            try:
+                key = inp["key"]
+            except KeyError:
+                key = _field(op, "key")  # raises, naming the operation
+            k = keys.get(key) if type(key) is str else None
+            if k is None:
+                k = keys.setdefault(_hashable(key), len(keys) + 1)
             b = out = 0
             if f == "get":
-                kind = C.GET
-                out = 0 if pending else atom(op.output)
+                kind = GET
+                out = 0 if r is None else atom(op.output)
             elif f == "put" or f == "append":
-                kind, b = (C.PUT if f == "put" else C.APPEND), atom(_field(op, "value"))
+                kind, b = (PUT if f == "put" else APPEND), atom(_field(op, "value"))
             elif f == "delete":
-                kind = C.DELETE
+                kind = DELETE
             else:
-                raise ModelInputError("kv model: unknown function %r in %r" % (f, dict(op.input)))
-            add(t(op.call), 0 if pending else t(op.ret), kind, C.PENDING if pending else 0, k, b, 0, out)
+                raise ModelInputError("kv model: unknown function %r in %r" % (f, dict(inp)))
+            if raw:
+                add(op.call, 0 if r is None else r, kind, PENDING if r is None else 0, k, b, 0, out)  # type: ignore[arg-type]
+            else:
+                add(t(op.call), 0 if r is None else t(r), kind, PENDING if r is None else 0, k, b, 0, out)
 
 
 class SortedMap(Model):

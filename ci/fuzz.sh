@@ -3,7 +3,10 @@
 #
 # Targets:
 #   core_c/fuzz/build/fuzz_*   libFuzzer (clang) targets built by `make -C core_c/fuzz`; corpus
-#                              core_c/fuzz/corpus/<name without fuzz_>/
+#                              core_c/fuzz/corpus/<name without fuzz_>/ (fuzz_api)
+#   checkers/engine/fuzz/build/fuzz_checker
+#                              the checker engine's libFuzzer target, built by
+#                              `make -C checkers/engine/fuzz`; corpus checkers/engine/fuzz/corpus/
 #   fuzz/py/fuzz_*.py          atheris targets (pip install atheris); corpus fuzz/py/corpus/<name>/
 # The committed corpora are only read: new inputs go to a scratch directory ($FUZZ_OUT, default
 # build/fuzz-out/), and so do crash/leak/timeout artifacts, which are kept for the CI log.
@@ -17,7 +20,7 @@
 # per input is now sized from the slowest committed seed, measured on the 2-core machine with
 # `BIN corpus/DIR/*` (libFuzzer prints each input's time):
 #   fuzz_api      0.02 s  (before the issue-13 speed-up: 0.34 s idle, 3.0 s with the machine loaded)
-#   fuzz_checker  1.0 s
+#   fuzz_checker  1.0 s   (the one-partition target; today's, checkers/engine/fuzz/: 0.06 s)
 #   fuzz_skipmap  0.012 s, fuzz_history 0.004 s
 # It is FUZZ_TIMEOUT_C (default 60 s) for the C targets and FUZZ_TIMEOUT_PY (default 120 s) for the
 # atheris targets: 60 x the slowest C seed, so a load factor of 10 (five CPU-bound jobs per core,
@@ -42,6 +45,7 @@ TIMEOUT_C=${FUZZ_TIMEOUT_C:-60}
 TIMEOUT_PY=${FUZZ_TIMEOUT_PY:-120}
 mkdir -p "$OUT"
 make -C core_c/fuzz --no-print-directory -s all
+make -C checkers/engine/fuzz --no-print-directory -s all
 fail=0
 summary=()
 
@@ -76,7 +80,7 @@ summarise() {
         summary+=("${line}slowest input ${slow:-?} s (limit ${limit} s), 0 crashes")
     else
         summary+=("$name: FAILED ($why), see $log")
-        grep -E 'ERROR|SUMMARY|ALARM|fuzz_api:|Uncaught|Mismatch|Error' "$log" | head -20 || true
+        grep -E 'ERROR|SUMMARY|ALARM|fuzz_api:|fuzz_checker:|Uncaught|Mismatch|Error' "$log" | head -20 || true
         [ -z "$artifacts" ] || printf '  artifact: %s\n' $artifacts
         fail=1
     fi
@@ -99,8 +103,11 @@ run_target() {
 for bin in core_c/fuzz/build/fuzz_*; do
     [ -x "$bin" ] || continue
     name=$(basename "$bin")
+    # (a binary without a corpus is a stale build output, e.g. fuzz_checker from before it moved)
+    [ -d "core_c/fuzz/corpus/${name#fuzz_}" ] || continue
     run_target "$name" "$TIMEOUT_C" "core_c/fuzz/corpus/${name#fuzz_}" "$bin"
 done
+run_target fuzz_checker "$TIMEOUT_C" checkers/engine/fuzz/corpus checkers/engine/fuzz/build/fuzz_checker
 
 for target in fuzz/py/fuzz_*.py; do
     [ -f "$target" ] || continue

@@ -12,9 +12,10 @@
 # Parts:
 #   1. core_c's C tests (make -C core_c builds them into core_c/build/release/test_*), each with
 #      BSKIP_TEST_SCALE=20 to keep valgrind's 20-50x slowdown short;
-#   2. the OOM test and the fuzz corpus replays (C API and, when checkers/engine exists, the
-#      checker engine), built without sanitizers (make -C core_c/fuzz plain): every failure path
-#      of the allocator, and every committed fuzz input;
+#   2. the OOM test and the fuzz corpus replays (C API, and the checker engine's corpus
+#      checkers/engine/fuzz/corpus/, several partitions on worker threads included), built without
+#      sanitizers (make -C core_c/fuzz plain, make -C checkers/engine/fuzz plain): every failure
+#      path of the allocator, and every committed fuzz input;
 #   3. a Python workload (below) on pybskip.SkipMap with PYTHONMALLOC=malloc so that valgrind sees
 #      every allocation: maps created and dropped, two threads, scans, iteration, batch calls and
 #      error paths. CPython keeps interpreter state alive at exit by design, so for Python only
@@ -75,10 +76,9 @@ BSKIP_TEST_SCALE=$OOM_STEP run test_oom core_c/fuzz/build/plain/test_oom
 every_nth() { find "$1" -type f | sort | awk -v n="$CORPUS_EVERY" 'NR % n == 1 || n == 1'; }
 mapfile -t api_inputs < <(every_nth core_c/fuzz/corpus/api)
 run fuzz_corpus_replay core_c/fuzz/build/plain/replay_api "${api_inputs[@]}"
-if [ -x core_c/fuzz/build/plain/replay_checker ]; then
-    mapfile -t checker_inputs < <(every_nth core_c/fuzz/corpus/checker)
-    run checker_corpus_replay core_c/fuzz/build/plain/replay_checker "${checker_inputs[@]}"
-fi
+make -C checkers/engine/fuzz --no-print-directory -s plain
+mapfile -t checker_inputs < <(every_nth checkers/engine/fuzz/corpus)
+run checker_corpus_replay checkers/engine/fuzz/build/plain/replay_checker "${checker_inputs[@]}"
 
 # 3. the Python binding
 cat > "$LOG/workload.py" <<'PY'

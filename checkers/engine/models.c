@@ -336,6 +336,8 @@ static int reserve64(int64_t **buf, size_t *cap, size_t n)
 {
     if (n <= *cap)
         return 0;
+    if (n > SIZE_MAX / (2 * sizeof **buf))
+        return LC_ENOMEM; /* the doubling below would overflow */
     size_t ncap = *cap ? *cap : 16;
     while (ncap < n)
         ncap *= 2;
@@ -363,7 +365,7 @@ static int64_t base_successors(lc_model_ctx *m, const int64_t *o, int64_t op, in
     }
     for (;;) { /* LC_CALLBACK_SETS */
         int64_t n = m->cb(s, op, m->succ, (int64_t)m->cap_succ);
-        if (n < 0)
+        if (n < 0 || n > INT32_MAX) /* more successors than any state space the ids can name */
             return LC_ECALLBACK;
         if ((size_t)n <= m->cap_succ)
             return n;

@@ -31,7 +31,7 @@
  *         verdicts and witnesses as the built-in models in A (see "callback layout" below).
  *  - raw: arbitrary int64 fields (kinds, flags, atom ids, scan offsets and counts) with exactly
  *    sized arrays, in 1..3 partitions, every model (callbacks through a hash-driven callback that
- *    also fails, returns bad state ids or more successors than fit), 1..1000 workers, sometimes a
+ *    also fails, returns bad state ids or more successors than fit), -1..1000 workers, sometimes a
  *    tiny memory limit (1..4096 bytes) or deadline, invalid arguments (NULL arrays, negative or
  *    huge counts, no options). Oracle: lc_check returns a verdict or a public lc_error
  *    (LC_EINVAL for malformed input; never the internal LC_ENOMEM, LC_ELIMIT, LC_ECANCEL), the
@@ -675,14 +675,16 @@ static uint64_t mix(uint64_t z) {
 }
 
 /* A callback that answers anything, as a pure function of (state, op): a failure, 0..3
- * successors or 17..40 (more than the engine's first buffer), small states mostly, sometimes
- * negative or too large ones. */
+ * successors or 17..40 (more than the engine's first buffer) or an absurd 2^31..2^62 (the engine
+ * must refuse it, not overflow its buffer size), small states mostly, sometimes negative or too
+ * large ones. */
 static int64_t raw_cb(int64_t state, int64_t op, int64_t *succ, int64_t cap) {
     uint64_t h = mix(raw_seed ^ mix((uint64_t)state * 0x100000001b3ULL + (uint64_t)op));
     if ((h & 63) == 0) return -2;
     if ((h & 63) == 1) return -1 - (int64_t)((h >> 6) % 1000);
     int64_t n = (int64_t)((h >> 6) & 3);
     if (((h >> 8) & 15) == 0) n = 17 + (int64_t)((h >> 12) % 24);
+    if (((h >> 8) & 255) == 1) n = (int64_t)1 << (31 + (h >> 16) % 32); /* absurd: 2^31..2^62 */
     for (int64_t j = 0; j < n && j < cap; j++) {
         uint64_t y = mix(h + (uint64_t)j);
         switch ((y >> 3) % 128) {
@@ -814,7 +816,32 @@ static int raw(input *in) {
     return 0;
 }
 
+/* Regression (found in review): a callback claiming 2^61 successors made the engine's buffer
+ * size overflow (realloc(p, 0) freed the buffer, then lc_model_free freed it again). It must be
+ * refused as LC_ECALLBACK. Checked once per raw input. */
+static int64_t absurd_cb(int64_t state, int64_t op, int64_t *succ, int64_t cap) {
+    (void)state;
+    (void)op;
+    if (cap > 0) succ[0] = 0;
+    return (int64_t)1 << 61;
+}
+
+static void absurd_successors(void) {
+    int64_t ops[LC_OP_FIELDS] = {0}, lin[1], first = 0;
+    ops[F_RET] = 1;
+    ops[F_KIND] = LC_GET;
+    lc_part p = {.ops = ops, .n_ops = 1, .lin_out = lin};
+    lc_options o = {.workers = 1};
+    int v = lc_check(LC_CALLBACK_SETS, &p, 1, NULL, NULL, 0, absurd_cb, &o, &first);
+    if (v != LC_ECALLBACK) {
+        fprintf(stderr, "fuzz_checker: 2^61 successors: lc_check returned %d, not LC_ECALLBACK\n", v);
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     input in = {data, size, 0};
-    return input_u8(&in) % 8 == 7 ? raw(&in) : generated(&in);
+    if (input_u8(&in) % 8 != 7) return generated(&in);
+    absurd_successors();
+    return raw(&in);
 }
