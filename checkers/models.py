@@ -212,24 +212,36 @@ class Register(Model):
         ids: Dict[Any, int] = {}
 
         def vid(v: Any) -> int:
-            h = _hashable(v)
+            if type(v) is int or type(v) is str:  # already hashable: skip _hashable
+                h = v
+            else:
+                h = _hashable(v)
             return 0 if h == initial else ids.setdefault(h, len(ids) + 1)
 
+        add, funcs = enc.add, self.FUNCS
+        GET, PUT, CAS, PENDING = C.GET, C.PUT, C.CAS, C.PENDING
+        raw = t is int  # int timestamps pass through: skip a call per time
         for op in ops:
-            f = op.f
-            if f not in self.FUNCS:
-                raise ModelInputError("%s model: unknown function %r in %r" % (self.name, f, dict(op.input)))
-            pending = op.ret is None
+            inp = op.input
+            f = inp.get("f")
+            if type(f) is not str:
+                f = op.f
+            if f not in funcs:
+                raise ModelInputError("%s model: unknown function %r in %r" % (self.name, f, dict(inp)))
+            r = op.ret
             a = b = out = 0
             if f == "read":
-                kind = C.GET
-                out = 0 if pending else vid(op.output)
+                kind = GET
+                out = 0 if r is None else vid(op.output)
             elif f == "write":
-                kind, a = C.PUT, vid(_field(op, "value"))
+                kind, a = PUT, vid(_field(op, "value"))
             else:
-                kind, a, b = C.CAS, vid(_field(op, "from")), vid(_field(op, "to"))
-                out = 1 if (not pending and op.output) else 0
-            enc.add(t(op.call), 0 if pending else t(op.ret), kind, C.PENDING if pending else 0, a, b, 0, out)
+                kind, a, b = CAS, vid(_field(op, "from")), vid(_field(op, "to"))
+                out = 1 if (r is not None and op.output) else 0
+            if raw:
+                add(op.call, 0 if r is None else r, kind, PENDING if r is None else 0, a, b, 0, out)  # type: ignore[arg-type]
+            else:
+                add(t(op.call), 0 if r is None else t(r), kind, PENDING if r is None else 0, a, b, 0, out)
 
 
 class CasRegister(Register):
