@@ -1,6 +1,7 @@
 """bench_checker.py — the checker against Porcupine on long generated key-value histories.
 
     python -m pybskip.checkers.bench_checker [--rows ROW,...] [--workers N] [--scale F] [--json]
+    python -m pybskip.checkers.bench_checker --rows 16keys-8c-400k-ok --scaling 1,2,4,8,16
     pybskip bench-checker ...                     (the same)
 
 Each row generates a history with histgen.generate_kv_log (seeded: the same history every run),
@@ -14,6 +15,8 @@ measured on this machine kind on the histories of the same description; Porcupin
 cannot be installed here, so compare the ratio column, not seconds across machines.
 A row whose verdict is not the generator's (ok, or illegal with a planted stale read) makes
 the exit status 1. --scale multiplies every row's size (a quick smoke run: --scale 0.02).
+--scaling W,W,... prints instead each row's verdict time per worker count (parallel partitions:
+the 16-key row has 16 of them) and the speedup over the first count.
 """
 from __future__ import annotations
 
@@ -50,7 +53,10 @@ ROWS = (
         "unknown: memory exhausted at ~6.5 GB"),
     Row("1key-10c-10k-ok", 10_000, 10, 1, False, "82 s, 4.2 GB", 82.0, "37 s, 3.5 GB"),
     Row("4keys-3c-200k-ok", 200_000, 3, 4, False, "15.6 s", 15.6, "27.5 s"),
+    Row("16keys-8c-400k-ok", 400_000, 8, 16, False, "-", None, "-"),  # for --scaling
 )
+DEFAULT_ROWS = ("1key-3c-50k-ok", "1key-3c-50k-stale", "1key-3c-200k-ok", "1key-10c-10k-ok",
+                "4keys-3c-200k-ok")
 BY_NAME = {r.name: r for r in ROWS}
 
 
@@ -111,12 +117,58 @@ def _table(results: List[Dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _scaling(names: List[str], counts: List[int], scale: float) -> int:
+    """Prints, per row and worker count, the whole verdict time (check(), Python encoding
+    included) and the engine's alone (lc_check on the encoded partitions), each the best of 3,
+    with the engine's speedup over the first count."""
+    from . import History, check
+    from . import _cengine as C
+    from .check import _encode_part, default_max_memory
+    from .models import get_model
+
+    print("%-18s %8s %5s %8s %-8s %10s %9s %8s" % ("history", "ops", "parts", "workers", "verdict",
+                                                    "verdict s", "engine s", "speedup"))
+    wrong = 0
+    model = get_model("kv")
+    for name in names:
+        row = BY_NAME[name]
+        ops = max(8, int(row.ops * scale))
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, name + ".txt")
+            with open(path, "w") as f:
+                f.write(generate_kv_log(ops, row.clients, row.keys, seed=16, stale_read=row.stale))
+            h = History.load(path, model="kv")
+        enc = C.Encoded()
+        parts = model.partition(h.operations)
+        for part in parts:
+            _encode_part(part, model, enc)
+        base = None
+        for w in counts:
+            whole = engine = float("inf")
+            verdict = "?"
+            for _ in range(3):
+                r = check(h, "kv", minimize=False, workers=w)
+                whole, verdict = min(whole, r.timings["verdict"]), r.verdict
+                t0 = time.perf_counter()
+                C.run("kv", enc, None, w, default_max_memory())
+                engine = min(engine, time.perf_counter() - t0)
+            base = engine if base is None else base
+            wrong += verdict != ("illegal" if row.stale else "ok")
+            print("%-18s %8d %5d %8d %-8s %10.3f %9.3f %7.2fx" % (name, ops, len(parts), w, verdict, whole,
+                                                               engine, base / engine), flush=True)
+    return 1 if wrong else 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pybskip.checkers.bench_checker",
                                  description="The checker on generated long kv histories, beside "
                                              "Porcupine's figures.")
-    ap.add_argument("--rows", default=",".join(BY_NAME),
-                    help="comma-separated rows (default all: %s)" % ", ".join(BY_NAME))
+    ap.add_argument("--rows", default=",".join(DEFAULT_ROWS),
+                    help="comma-separated rows of %s (default: the first five, issue 16's table)"
+                    % ", ".join(BY_NAME))
+    ap.add_argument("--scaling", default=None, metavar="W,W,...",
+                    help="instead of the table: each row's verdict time with each worker count "
+                         "(best of 3, in this process), and the speedup over the first")
     ap.add_argument("--workers", type=int, default=None, help="check()'s workers (default: cores)")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every row's size (default 1)")
     ap.add_argument("--json", action="store_true", help="print one JSON object per row instead")
@@ -130,6 +182,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     if unknown or not names or args.scale <= 0 or (args.workers is not None and args.workers < 1):
         ap.error("unknown rows %s (one of %s)" % (", ".join(unknown), ", ".join(BY_NAME))
                  if unknown else "need rows, --scale > 0 and --workers >= 1")
+    if args.scaling is not None:
+        try:
+            counts = [int(w) for w in args.scaling.split(",")]
+        except ValueError:
+            counts = []
+        if not counts or min(counts) < 1:
+            ap.error("--scaling takes worker counts >= 1, e.g. 1,2,4,8,16")
+        return _scaling(names, counts, args.scale)
     results = []
     for n in names:
         res = _child(n, args.scale, args.workers)

@@ -231,3 +231,10 @@ def test_bench_checker_runs_and_checks_its_verdicts():
     p = subprocess.run([sys.executable, "-m", "pybskip.checkers.bench_checker", "--rows", "nope"],
                        capture_output=True, text=True)
     assert p.returncode == 2 and "unknown rows" in p.stderr
+    p = subprocess.run([sys.executable, "-m", "pybskip.checkers.bench_checker", "--rows", "16keys-8c-400k-ok",
+                        "--scaling", "1,2", "--scale", "0.005"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    rows = [line.split() for line in p.stdout.splitlines()[1:]]
+    assert [(r[0], r[2], r[3], r[4]) for r in rows] == [("16keys-8c-400k-ok", "16", "1", "ok"),
+                                                       ("16keys-8c-400k-ok", "16", "2", "ok")]
+    assert rows[0][-1] == "1.00x" and float(rows[1][6]) > 0
