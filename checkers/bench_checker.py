@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from .histgen import generate_kv_log
 
@@ -60,25 +60,32 @@ DEFAULT_ROWS = ("1key-3c-50k-ok", "1key-3c-50k-stale", "1key-3c-200k-ok", "1key-
 BY_NAME = {r.name: r for r in ROWS}
 
 
-def _measure(row: Row, scale: float, workers: Optional[int]) -> Dict[str, Any]:
-    """Runs one row in this process (the child): generate, write, load, check. Returns figures."""
-    from . import History, check
+def _history(row: Row, scale: float) -> Tuple[int, Any, float]:
+    """The row's history, generated, written as a Porcupine kv log and loaded back: (its number
+    of operations, the History, the seconds the load took)."""
+    from . import History
 
     ops = max(8, int(row.ops * scale))
-    text = generate_kv_log(ops, row.clients, row.keys, seed=16, stale_read=row.stale)
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, row.name + ".txt")
         with open(path, "w") as f:
-            f.write(text)
-        del text
+            f.write(generate_kv_log(ops, row.clients, row.keys, seed=16, stale_read=row.stale))
         t0 = time.perf_counter()
         h = History.load(path, model="kv")
-        t1 = time.perf_counter()
-        r = check(h, "kv", minimize=False, workers=workers)
-        t2 = time.perf_counter()
+        return ops, h, time.perf_counter() - t0
+
+
+def _measure(row: Row, scale: float, workers: Optional[int]) -> Dict[str, Any]:
+    """Runs one row in this process (the child): generate, write, load, check. Returns figures."""
+    from . import check
+
+    ops, h, load_s = _history(row, scale)
+    t1 = time.perf_counter()
+    r = check(h, "kv", minimize=False, workers=workers)
+    t2 = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {"row": row.name, "ops": ops, "verdict": r.verdict, "reason": r.unknown_reason,
-            "load_s": t1 - t0, "verdict_s": r.timings.get("verdict", t2 - t1),
+            "load_s": load_s, "verdict_s": r.timings.get("verdict", t2 - t1),
             "explain_s": r.timings.get("first_failure", 0.0), "check_s": t2 - t1,
             "peak_bytes": peak, "steps": r.explored,
             "want": "illegal" if row.stale else "ok"}
@@ -121,8 +128,8 @@ def _scaling(names: List[str], counts: List[int], scale: float) -> int:
     """Prints, per row and worker count, the whole verdict time (check(), Python encoding
     included) and the engine's alone (lc_check on the encoded partitions), each the best of 3,
     with the engine's speedup over the first count."""
-    from . import History, check
     from . import _cengine as C
+    from . import check
     from .check import _encode_part, default_max_memory
     from .models import get_model
 
@@ -132,12 +139,7 @@ def _scaling(names: List[str], counts: List[int], scale: float) -> int:
     model = get_model("kv")
     for name in names:
         row = BY_NAME[name]
-        ops = max(8, int(row.ops * scale))
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, name + ".txt")
-            with open(path, "w") as f:
-                f.write(generate_kv_log(ops, row.clients, row.keys, seed=16, stale_read=row.stale))
-            h = History.load(path, model="kv")
+        ops, h, _ = _history(row, scale)
         enc = C.Encoded()
         parts = model.partition(h.operations)
         for part in parts:

@@ -138,16 +138,7 @@ def _encode_part(ops: Sequence[Operation], model: Model, enc: Encoded) -> Option
         kept = [i for i, o in enumerate(ops) if o.ret is not None or not model.read_only(o)]
         ops = [ops[i] for i in kept]
     if model.builtin is not None:
-        try:
-            model.encode(ops, enc, t)
-        except ModelInputError:
-            raise
-        except (TypeError, OverflowError, KeyError, IndexError, ValueError) as exc:
-            validate = getattr(model, "validate", None)
-            if validate is not None:
-                validate(ops)  # raises ModelInputError naming the operation
-            raise ModelInputError("%s model: malformed operation (%s: %s)"
-                                  % (model.name, type(exc).__name__, exc)) from None
+        model.encode(ops, enc, t)
     else:
         for op in ops:
             pending = op.ret is None
@@ -163,44 +154,52 @@ def _engine_check(parts: Sequence[Sequence[Operation]], model: Model, timeout: O
     part with `lin` as indices into that part). Built-in models check the parts on `workers`
     threads; a Python model runs its step through a callback under the GIL, one part after
     another (its cost per step: one ctypes callback, the model's step and key, a dict lookup —
-    a few microseconds against ~0.1 us for a built-in step)."""
-    enc = Encoded()
-    kept = [_encode_part(p, model, enc) for p in parts]
-    try:
-        if model.builtin is not None:
+    a few microseconds against ~0.1 us for a built-in step). An operation the model cannot
+    encode (or whose ints do not fit int64) raises ModelInputError naming it."""
+    if model.builtin is None:  # its own exceptions propagate as they are
+        v, first, res, kept = _run_python_model(parts, model, timeout, max_memory)
+    else:
+        try:
+            enc = Encoded()
+            kept = [_encode_part(p, model, enc) for p in parts]
             v, first, res = C.run(model.builtin, enc, timeout, workers, max_memory)
-        else:
-            v, first, res = _run_python_model(parts, kept, model, enc, timeout, max_memory)
-    except (TypeError, OverflowError) as exc:
-        validate = getattr(model, "validate", None)
-        for p in parts:
+        except ModelInputError:
+            raise
+        except (TypeError, OverflowError, KeyError, IndexError, ValueError) as exc:
+            validate = getattr(model, "validate", None)
             if validate is not None:
-                validate(p)
-        raise ModelInputError("%s model: malformed operation (%s)" % (model.name, exc)) from None
+                for p in parts:
+                    validate(p)  # raises ModelInputError naming the operation
+            raise ModelInputError("%s model: malformed operation (%s: %s)"
+                                  % (model.name, type(exc).__name__, exc)) from None
     for r, k in zip(res, kept):
         if k is not None:
             r.lin = [k[i] for i in r.lin]
     return v, first, res
 
 
-def _run_python_model(parts: Sequence[Sequence[Operation]], kept: List[Optional[List[int]]],
-                      model: Model, enc: Encoded, timeout: Optional[float],
-                      max_memory: Optional[int]) -> Tuple[str, int, List[C.PartResult]]:
+def _run_python_model(parts: Sequence[Sequence[Operation]], model: Model, timeout: Optional[float],
+                      max_memory: Optional[int]
+                      ) -> Tuple[str, int, List[C.PartResult], List[Optional[List[int]]]]:
     """A Python model's parts, one lc_check call each (the callback must know its part), under
-    one deadline; stops at the first illegal part like the built-in path."""
+    one deadline; stops at the first illegal part like the built-in path. Also returns each
+    part's kept indices (_encode_part)."""
     deadline = None if timeout is None else time.monotonic() + timeout
     results: List[C.PartResult] = []
+    kept: List[Optional[List[int]]] = []
     verdict, first = "ok", -1
-    for i, (part, k, words) in enumerate(zip(parts, kept, enc.all_parts())):
-        ops = [part[j] for j in k] if k is not None else list(part)
+    for i, part in enumerate(parts):
         left = None if deadline is None else deadline - time.monotonic()
         if (left is not None and left <= 0) or verdict == "illegal":
             results.append(C.PartResult("unknown", "timeout" if verdict != "illegal" else "cancelled"))
+            kept.append(None)
             if verdict == "ok":
                 verdict, first = "unknown", i
             continue
         one = Encoded()
-        one.ops, one.aux = words[0], words[1]
+        k = _encode_part(part, model, one)
+        kept.append(k)
+        ops = [part[j] for j in k] if k is not None else list(part)
         failure: List[BaseException] = []
 
         def steps(state: Any, index: int, ops: List[Operation] = ops) -> List[Any]:
@@ -222,7 +221,7 @@ def _run_python_model(parts: Sequence[Sequence[Operation]], kept: List[Optional[
             verdict, first = "illegal", i
         elif v == "unknown" and verdict == "ok":
             verdict, first = "unknown", i
-    return verdict, first, results
+    return verdict, first, results, kept
 
 
 def _verdict_of(ops: Sequence[Operation], model: Model, timeout: Optional[float]) -> Tuple[str, List[int]]:

@@ -83,11 +83,13 @@ static void *worker(void *arg)
         if (i >= j->n_parts)
             return NULL;
         lc_part *p = &j->parts[i];
+        p->lin_len = 0; /* what a partition stopped before its search reports */
+        memset(p->stats, 0, sizeof p->stats);
         int rc = lc_budget_stop(j->b, i);
         if (rc == 0)
             rc = lc_search(j->model, p, i, j->blob, j->atom_off, j->n_atoms, j->cb, j->b);
-        else
-            rc = rc < 0 ? rc : LC_VERDICT_UNKNOWN, p->lin_len = 0, memset(p->stats, 0, sizeof p->stats);
+        else if (rc > 0)
+            rc = LC_VERDICT_UNKNOWN; /* the deadline passed */
         settle(p, rc);
         if (p->result == LC_VERDICT_ILLEGAL) {
             int64_t cur = atomic_load(&j->b->first_illegal);

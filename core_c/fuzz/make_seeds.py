@@ -76,12 +76,17 @@ def seeds():
         op(FAIL_NEXT, b"\x03", bytes([PIA]), small(40)), op(VALIDATE)])
 
 
-def main():
-    out = sys.argv[1]
+def write_seeds(named, out):
+    """Writes each (name, bytes) of `named` as out/seed_<name>: the one seed writer of both fuzz
+    corpora (checkers/engine/fuzz/make_seeds.py loads it from here)."""
     os.makedirs(out, exist_ok=True)
-    for name, data in seeds():
+    for name, data in named:
         with open(os.path.join(out, "seed_" + name), "wb") as f:
             f.write(data)
+
+
+def main():
+    write_seeds(seeds(), sys.argv[1])
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ the same files come out on every run. The corpus's other inputs (no `seed_` pref
 by libFuzzer and are kept as they are.
 Usage: python3 make_seeds.py DIR
 """
+import importlib.util
 import os
 import random
 import struct
@@ -183,11 +184,14 @@ def seeds():
 
 
 def main():
-    out = sys.argv[1]
-    os.makedirs(out, exist_ok=True)
-    for name, data in seeds():
-        with open(os.path.join(out, "seed_" + name), "wb") as f:
-            f.write(data)
+    # the seed writer is core_c/fuzz's (as input.h and replay_main.c are): loaded by path, since
+    # both scripts are named make_seeds
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "core_c", "fuzz",
+                        "make_seeds.py")
+    spec = importlib.util.spec_from_file_location("core_fuzz_make_seeds", path)
+    core = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(core)
+    core.write_seeds(seeds(), sys.argv[1])
 
 
 if __name__ == "__main__":
