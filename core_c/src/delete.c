@@ -73,6 +73,7 @@ static void remove_head_key(bskip *m, node *x, node *n) {
         bskip__trace_link_event(x, n, 0);
         x->high = n->high;
         node_unlock(n, LOCK_W); /* reclamation: see the argument at the top of this file */
+        bskip__trace_free_event(n);
         bskip__node_free(n);
         return;
     }
@@ -133,9 +134,9 @@ static int delete_pass(bskip *m, int64_t key, int t, int64_t *old_value) {
 
 int bskip_delete(bskip *m, int64_t key, int64_t *old_value) {
     if (m == NULL) return BSKIP_EINVAL;
-    bskip__trace_op_event(1, TRACE_DELETE, key);
+    bskip__trace_op_event(m, 1, TRACE_DELETE, key, 0);
     int t = 0, rc;
     while ((rc = delete_pass(m, key, t, old_value)) >= RETRY_BASE) t = rc - RETRY_BASE;
-    bskip__trace_op_event(0, TRACE_DELETE, key);
+    bskip__trace_op_event(m, 0, TRACE_DELETE, key, 0);
     return rc;
 }

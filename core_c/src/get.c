@@ -30,7 +30,7 @@
 
 int bskip_get(bskip *m, int64_t key, int64_t *value) {
     if (m == NULL) return BSKIP_EINVAL;
-    bskip__trace_op_event(1, TRACE_GET, key);
+    bskip__trace_op_event(m, 1, TRACE_GET, key, 0);
     int top = atomic_load_explicit(&m->top, memory_order_acquire);
     node *x = m->heads[top];
     node_lock(x, LOCK_R); /* order: the first lock of this operation */
@@ -44,7 +44,7 @@ int bskip_get(bskip *m, int64_t key, int64_t *value) {
                 rc = BSKIP_OK;
             }
             node_unlock(x, LOCK_R);
-            bskip__trace_op_event(0, TRACE_GET, key);
+            bskip__trace_op_event(m, 0, TRACE_GET, key, 0);
             return rc;
         }
         node *child = node_child_before(m, x, i);

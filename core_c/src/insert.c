@@ -255,7 +255,7 @@ int bskip__put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_va
                            int h) {
     int rc = bskip__spare_reserve(m, 2 * h - 1);
     if (rc != BSKIP_OK) return rc;
-    bskip__trace_op_event(1, TRACE_PUT, key);
+    bskip__trace_op_event(m, 1, TRACE_PUT, key, h);
 
     node *x = descend_to_top(m, h, key, value, old_value, replace, &rc);
     if (x == NULL) goto done;
@@ -339,7 +339,7 @@ int bskip__put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_va
         x = child;
     }
 done:
-    bskip__trace_op_event(0, TRACE_PUT, key);
+    bskip__trace_op_event(m, 0, TRACE_PUT, key, h);
     return rc;
 }
 
@@ -363,7 +363,7 @@ int bskip__put_sorted_run(bskip *m, const int64_t *keys, const int64_t *values, 
     *done = 0;
     *next_height = 0;
     if (rc != BSKIP_OK) return rc;
-    bskip__trace_op_event(1, TRACE_PUT, keys[0]);
+    bskip__trace_op_event(m, 1, TRACE_PUT, keys[0], 1);
     node *x = descend_to_top(m, 1, keys[0], values[0], NULL, true, &rc);
     size_t j = x == NULL ? 1 : 0; /* NULL: keys[0] was taller and already had its value replaced */
     while (x != NULL) {
@@ -392,7 +392,7 @@ int bskip__put_sorted_run(bskip *m, const int64_t *keys, const int64_t *values, 
         }
     }
     if (x != NULL) node_unlock(x, LOCK_W);
-    bskip__trace_op_event(0, TRACE_PUT, keys[0]);
+    bskip__trace_op_event(m, 0, TRACE_PUT, keys[0], 1);
     *done = j;
     return BSKIP_OK;
 }

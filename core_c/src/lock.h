@@ -2,8 +2,8 @@
  *
  * Every acquire/release in core_c goes through node_lock/node_unlock so that two test-only build
  * options can hook them (both compiled out of the release build: zero cost when off):
- *   BSKIP_TRACE  records each acquire/release (thread, node id, level, position key, mode) into
- *                per-thread buffers for spec/'s conformance check (trace.c);
+ *   BSKIP_TRACE  records each request/acquire/release (thread, node id, level, position key, mode)
+ *                into per-thread buffers for spec/'s conformance check and replay (trace.c);
  *   BSKIP_NOISE  injects random short spins and yields around every acquire and release, to widen
  *                the interleavings the concurrent tests explore (noise.c).
  *
@@ -22,9 +22,18 @@
 enum lock_mode { LOCK_R = 0, LOCK_W = 1 };
 enum trace_op { TRACE_GET, TRACE_PUT, TRACE_DELETE, TRACE_SCAN };
 
+/* What a lock event records: a request (before the thread may wait), a grant (the lock obtained)
+ * or a release (before the lock is given up). */
+enum trace_lock { TRACE_REQUEST, TRACE_GRANT, TRACE_RELEASE };
+
 #ifdef BSKIP_TRACE
-void bskip__trace_lock_event(const node *x, int acquire, enum lock_mode mode);
-void bskip__trace_op_event(int begin, enum trace_op op, int64_t key);
+/* A W release of a node above level 0 also records the nodes its entries' down pointers name
+ * (the model's parent entries: spec/replay.py checks them against the model's state). */
+void bskip__trace_lock_event(const node *x, enum trace_lock what, enum lock_mode mode);
+/* An operation of m begins or ends; height: a put's drawn height (0 for other operations). */
+void bskip__trace_op_event(const bskip *m, int begin, enum trace_op op, int64_t key, int height);
+/* x, just unlinked by a delete, is freed now (immediate reclamation). */
+void bskip__trace_free_event(const node *x);
 /* y is linked right after x (link != 0), or unlinked from after x: the node's place in its
  * level's list, so the checker orders nodes by list position, not by keys that may change. */
 void bskip__trace_link_event(const node *x, const node *y, int link);
@@ -32,12 +41,14 @@ void bskip__trace_link_event(const node *x, const node *y, int link);
 static inline void bskip__trace_link_event(const node *x, const node *y, int link) {
     (void)x; (void)y; (void)link;
 }
-static inline void bskip__trace_lock_event(const node *x, int acquire, enum lock_mode mode) {
-    (void)x; (void)acquire; (void)mode;
+static inline void bskip__trace_lock_event(const node *x, enum trace_lock what, enum lock_mode mode) {
+    (void)x; (void)what; (void)mode;
 }
-static inline void bskip__trace_op_event(int begin, enum trace_op op, int64_t key) {
-    (void)begin; (void)op; (void)key;
+static inline void bskip__trace_op_event(const bskip *m, int begin, enum trace_op op, int64_t key,
+                                         int height) {
+    (void)m; (void)begin; (void)op; (void)key; (void)height;
 }
+static inline void bskip__trace_free_event(const node *x) { (void)x; }
 #endif
 
 #ifdef BSKIP_NOISE
@@ -53,14 +64,15 @@ int bskip__node_lock_init(node *x);
  * thread holds (the caller's comment names why). */
 static inline void node_lock(node *x, enum lock_mode mode) {
     bskip__noise_point();
+    bskip__trace_lock_event(x, TRACE_REQUEST, mode);
     if (mode == LOCK_W) pthread_rwlock_wrlock(&x->lock);
     else pthread_rwlock_rdlock(&x->lock);
-    bskip__trace_lock_event(x, 1, mode);
+    bskip__trace_lock_event(x, TRACE_GRANT, mode);
 }
 
 /* Releases x, held in `mode` by the calling thread. */
 static inline void node_unlock(node *x, enum lock_mode mode) {
-    bskip__trace_lock_event(x, 0, mode);
+    bskip__trace_lock_event(x, TRACE_RELEASE, mode);
     pthread_rwlock_unlock(&x->lock);
     bskip__noise_point();
 }

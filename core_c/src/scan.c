@@ -76,7 +76,7 @@ static int64_t scan_range(bskip *m, int64_t lo, int64_t hi, bool closed, int64_t
                           int64_t *values, size_t cap) {
     if (m == NULL || lo > hi || (keys == NULL && cap > 0)) return BSKIP_EINVAL;
     if ((lo == hi && !closed) || cap == 0) return 0;
-    bskip__trace_op_event(1, TRACE_SCAN, lo);
+    bskip__trace_op_event(m, 1, TRACE_SCAN, lo, 0);
     held_set held = {.count = 0, .capacity = HELD_ON_STACK};
     held.nodes = held.local;
     node *x = descend_to_level0(m, lo);
@@ -103,7 +103,7 @@ static int64_t scan_range(bskip *m, int64_t lo, int64_t hi, bool closed, int64_t
         x = nx;
     }
     held_release_all(&held); /* shrinking phase: the snapshot is taken */
-    bskip__trace_op_event(0, TRACE_SCAN, lo);
+    bskip__trace_op_event(m, 0, TRACE_SCAN, lo, 0);
     return rc == BSKIP_OK ? (int64_t)count : rc;
 }
 
@@ -128,7 +128,7 @@ int bskip_ceiling(bskip *m, int64_t key, int64_t *found_key, int64_t *value) {
 
 int bskip_floor(bskip *m, int64_t key, int64_t *found_key, int64_t *value) {
     if (m == NULL) return BSKIP_EINVAL;
-    bskip__trace_op_event(1, TRACE_GET, key);
+    bskip__trace_op_event(m, 1, TRACE_GET, key, 0);
     node *x = descend_to_level0(m, key); /* holds the greatest key <= key, if there is one */
     uint32_t i = node_upper(x, key);
     int rc = BSKIP_NOT_FOUND;
@@ -138,6 +138,6 @@ int bskip_floor(bskip *m, int64_t key, int64_t *found_key, int64_t *value) {
         rc = BSKIP_OK;
     }
     node_unlock(x, LOCK_R);
-    bskip__trace_op_event(0, TRACE_GET, key);
+    bskip__trace_op_event(m, 0, TRACE_GET, key, 0);
     return rc;
 }

@@ -20,13 +20,16 @@
 #include "lock.h"
 
 #ifdef BSKIP_TRACE
-enum { EV_BEGIN, EV_END, EV_ACQUIRE, EV_RELEASE, EV_LINK, EV_UNLINK };
+enum { EV_BEGIN, EV_END, EV_REQUEST, EV_ACQUIRE, EV_RELEASE, EV_LINK, EV_UNLINK, EV_FREE };
 
 typedef struct trace_rec {
     uint64_t seq;
     uint64_t node;
     uint64_t after; /* link/unlink: the left neighbour */
     int64_t key;
+    uint64_t *kids; /* a W release above level 0: the ids its entries' down pointers name (owned) */
+    uint32_t nkids;
+    int32_t height; /* a put's begin/end: its drawn height */
     uint32_t thread;
     int16_t level;
     uint8_t ev, mode, op, has_key;
@@ -48,6 +51,7 @@ static atomic_uint_fast64_t session = 1;
 static atomic_bool lost_events; /* a buffer could not grow */
 static _Thread_local trace_buf *tl_buf;
 static _Thread_local uint64_t tl_session;
+static _Thread_local uint32_t tl_cap; /* keys per node of the map whose operation runs here */
 
 static trace_buf *thread_buf(void) {
     uint64_t s = atomic_load_explicit(&session, memory_order_acquire);
@@ -64,8 +68,11 @@ static trace_buf *thread_buf(void) {
     return b;
 }
 
-static void record(trace_rec r) {
-    if (!atomic_load_explicit(&recording, memory_order_acquire)) return;
+static void record(trace_rec r) { /* takes ownership of r.kids */
+    if (!atomic_load_explicit(&recording, memory_order_acquire)) {
+        free(r.kids);
+        return;
+    }
     trace_buf *b = thread_buf();
     if (b != NULL && b->count == b->capacity) {
         size_t cap = b->capacity ? b->capacity * 2 : 4096;
@@ -78,6 +85,7 @@ static void record(trace_rec r) {
         }
     }
     if (b == NULL) {
+        free(r.kids);
         atomic_store(&lost_events, true);
         return;
     }
@@ -86,10 +94,30 @@ static void record(trace_rec r) {
     b->recs[b->count++] = r;
 }
 
-void bskip__trace_lock_event(const node *x, int acquire, enum lock_mode mode) {
-    trace_rec r = {.node = x->id, .level = (int16_t)x->level, .ev = acquire ? EV_ACQUIRE : EV_RELEASE,
+static const uint8_t lock_evs[] = {[TRACE_REQUEST] = EV_REQUEST, [TRACE_GRANT] = EV_ACQUIRE,
+                                    [TRACE_RELEASE] = EV_RELEASE};
+
+void bskip__trace_lock_event(const node *x, enum trace_lock what, enum lock_mode mode) {
+    if (!atomic_load_explicit(&recording, memory_order_acquire)) return;
+    trace_rec r = {.node = x->id, .level = (int16_t)x->level, .ev = lock_evs[what],
                    .mode = (uint8_t)mode, .has_key = !x->is_head && x->n > 0};
     if (r.has_key) r.key = x->words[0];
+    if (what == TRACE_RELEASE && mode == LOCK_W && x->level > 0) {
+        /* x is write-held by this thread: its entries are stable while we read them */
+        const node *const *slots = (const node *const *)(x->words + tl_cap); /* set at begin */
+        r.kids = malloc((x->n ? x->n : 1) * sizeof *r.kids);
+        if (r.kids == NULL) {
+            atomic_store(&lost_events, true);
+            return;
+        }
+        for (uint32_t i = 0; i < x->n; i++) r.kids[i] = slots[i]->id;
+        r.nkids = x->n;
+    }
+    record(r);
+}
+
+void bskip__trace_free_event(const node *x) {
+    trace_rec r = {.node = x->id, .level = (int16_t)x->level, .ev = EV_FREE};
     record(r);
 }
 
@@ -99,8 +127,10 @@ void bskip__trace_link_event(const node *x, const node *y, int link) {
     record(r);
 }
 
-void bskip__trace_op_event(int begin, enum trace_op op, int64_t key) {
-    trace_rec r = {.ev = begin ? EV_BEGIN : EV_END, .op = (uint8_t)op, .key = key, .has_key = 1};
+void bskip__trace_op_event(const bskip *m, int begin, enum trace_op op, int64_t key, int height) {
+    tl_cap = m->cap;
+    trace_rec r = {.ev = begin ? EV_BEGIN : EV_END, .op = (uint8_t)op, .key = key, .has_key = 1,
+                   .height = height};
     record(r);
 }
 
@@ -108,6 +138,7 @@ static void free_bufs(void) {
     while (bufs != NULL) {
         trace_buf *b = bufs;
         bufs = b->next;
+        for (size_t i = 0; i < b->count; i++) free(b->recs[i].kids);
         free(b->recs);
         free(b);
     }
@@ -136,9 +167,13 @@ static const char *const op_names[] = {"get", "put", "delete", "scan"};
 static void write_rec(FILE *f, const trace_rec *r) {
     fprintf(f, "{\"seq\":%" PRIu64 ",\"thread\":%" PRIu32 ",", r->seq, r->thread);
     if (r->ev == EV_BEGIN) {
-        fprintf(f, "\"ev\":\"begin\",\"op\":\"%s\",\"key\":%" PRId64 "}\n", op_names[r->op], r->key);
+        fprintf(f, "\"ev\":\"begin\",\"op\":\"%s\",\"key\":%" PRId64, op_names[r->op], r->key);
+        if (r->op == TRACE_PUT) fprintf(f, ",\"height\":%" PRId32, r->height);
+        fputs("}\n", f);
     } else if (r->ev == EV_END) {
         fprintf(f, "\"ev\":\"end\",\"op\":\"%s\"}\n", op_names[r->op]);
+    } else if (r->ev == EV_FREE) {
+        fprintf(f, "\"ev\":\"free\",\"node\":%" PRIu64 ",\"level\":%d}\n", r->node, r->level);
     } else if (r->ev == EV_LINK || r->ev == EV_UNLINK) {
         /* has_key: the left neighbour is not a head ("after" null for a head) */
         fprintf(f, "\"ev\":\"%s\",\"node\":%" PRIu64 ",\"level\":%d,\"after\":",
@@ -147,10 +182,17 @@ static void write_rec(FILE *f, const trace_rec *r) {
         else fputs("null}\n", f);
     } else {
         fprintf(f, "\"ev\":\"%s\",\"mode\":\"%s\",\"node\":%" PRIu64 ",\"level\":%d,\"key\":",
-                r->ev == EV_ACQUIRE ? "acquire" : "release", r->mode == LOCK_W ? "W" : "R", r->node,
-                r->level);
-        if (r->has_key) fprintf(f, "%" PRId64 "}\n", r->key);
-        else fputs("null}\n", f);
+                r->ev == EV_REQUEST ? "request" : r->ev == EV_ACQUIRE ? "acquire" : "release",
+                r->mode == LOCK_W ? "W" : "R", r->node, r->level);
+        if (r->has_key) fprintf(f, "%" PRId64, r->key);
+        else fputs("null", f);
+        if (r->kids != NULL) {
+            fputs(",\"kids\":[", f);
+            for (uint32_t i = 0; i < r->nkids; i++)
+                fprintf(f, "%s%" PRIu64, i ? "," : "", r->kids[i]);
+            fputc(']', f);
+        }
+        fputs("}\n", f);
     }
 }
 

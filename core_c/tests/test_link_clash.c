@@ -47,7 +47,8 @@ STANDIN(int, draw_height, (void), 1000) /* not a valid height */
 STANDIN(int, noise_point, (int a), a)
 STANDIN(int, trace_lock_event, (void), 0)
 STANDIN(int, trace_op_event, (void), 0)
-#define NAMES 17
+STANDIN(int, trace_free_event, (void), 0)
+#define NAMES 18
 
 
 /* Calls every stand-in once, from the program itself. */
@@ -56,7 +57,7 @@ static int call_own(void) {
               node_free(5) + node_lock_init() + node_move_tail(6) + put_with_height(7) +
               put_sorted_run(8) + spare_reserve(9) + (spare_take(10) != NULL) + spare_count() +
               spare_release_thread(11) + draw_height() + noise_point(12) + trace_lock_event() +
-              trace_op_event();
+              trace_op_event() + trace_free_event();
     return sum;
 }
 

@@ -1,0 +1,130 @@
+"""concrete.py — a universe whose states are concrete values: model.py's transitions evaluated.
+
+The fourth reading of the one protocol text (see universe.py for the other three): threads and
+nodes are the finite enumerations of a recorded trace, and every field of a State is a
+ConcreteArray, a dictionary from index values to *values* (enumeration constants, booleans,
+integer numerals). A transition of model.py run on such a state computes its guard and its next
+state exactly: every store simplifies the value it writes, every read at an index that is not yet
+a value simplifies the index first, and `guard_holds` decides the guard by simplification. No
+solver is involved, so replaying a trace (replay.py) costs a few Z3 term operations per step.
+
+Invariants: every cell of a ConcreteArray holds a value (z3 term for which `is_value` is true);
+arrays are immutable (store returns a copy); an index term is turned into a value before lookup,
+and a term that does not simplify to one raises NotConcrete (a transition that reads the state at
+an index the replay did not fix: a bug in the replay, never a silent guess).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Set, Tuple
+
+import z3
+
+from .universe import Universe, _enum
+
+
+class NotConcrete(Exception):
+    """A term that should be a value is not (an unresolved choice)."""
+
+
+_VALUES: Set[int] = set()  # AST ids of terms known to be literals (Z3 hash-conses terms: ids are stable)
+
+
+def is_value(e: z3.ExprRef) -> bool:
+    """e is a literal: true/false, an integer numeral, or an enumeration constant."""
+    i = e.get_id()
+    if i in _VALUES:
+        return True
+    if z3.is_true(e) or z3.is_false(e) or z3.is_int_value(e) or (
+            z3.is_const(e) and e.decl().kind() == z3.Z3_OP_DT_CONSTRUCTOR):
+        _VALUES.add(i)
+        return True
+    return False
+
+
+def value(e: Any) -> z3.ExprRef:
+    """The literal e denotes (bools and ints are lifted; other terms simplified)."""
+    if isinstance(e, bool):
+        return z3.BoolVal(e)
+    if isinstance(e, int):
+        return z3.IntVal(e)
+    if e.get_id() in _VALUES or is_value(e):
+        return e
+    v = z3.simplify(e)
+    if not is_value(v):
+        raise NotConcrete(str(e))
+    return v
+
+
+def holds(guard: z3.BoolRef) -> bool:
+    """Whether a ground condition is true."""
+    return z3.is_true(value(guard))
+
+
+class ConcreteArray:
+    """An immutable array over finite index sorts whose cells are all values."""
+
+    __slots__ = ("cells",)
+
+    def __init__(self, cells: Dict[Tuple[int, ...], z3.ExprRef]) -> None:
+        self.cells = cells
+
+    def __getitem__(self, idx: Any) -> z3.ExprRef:
+        idx = idx if isinstance(idx, tuple) else (idx,)
+        return self.cells[tuple(value(i).get_id() for i in idx)]
+
+    def store(self, idx: Tuple[z3.ExprRef, ...], val: Any) -> "ConcreteArray":
+        cells = dict(self.cells)
+        cells[tuple(value(i).get_id() for i in idx)] = value(val)
+        return ConcreteArray(cells)
+
+    def key(self) -> Tuple[int, ...]:
+        """A hashable fingerprint of the contents (cells in a fixed order)."""
+        return tuple(v.get_id() for _, v in sorted(self.cells.items()))
+
+
+class ConcreteUniverse(Universe):
+    """Threads T0..T(threads-1) and nodes N0..N(nodes-1); levels and positions integers."""
+
+    def __init__(self, threads: int, nodes: int) -> None:
+        super().__init__(threads, nodes, max_level=None)
+
+    def elems(self, sort: z3.SortRef) -> List[z3.ExprRef]:
+        return self.threads if sort == self.T else self.nodes
+
+    def filled(self, *sorts: z3.SortRef, init: Callable[..., Any]) -> ConcreteArray:
+        """The array whose cell at (i, j, ...) is init(i, j, ...) (index sorts, then a value)."""
+        axes = [self.elems(so) for so in sorts]
+        cells: Dict[Tuple[int, ...], z3.ExprRef] = {}
+
+        def fill(prefix: Tuple[z3.ExprRef, ...], rest: List[List[z3.ExprRef]]) -> None:
+            if not rest:
+                cells[tuple(p.get_id() for p in prefix)] = value(init(*prefix))
+                return
+            for e in rest[0]:
+                fill(prefix + (e,), rest[1:])
+        fill((), axes)
+        return ConcreteArray(cells)
+
+    # ---- the operations model.py and invariants.py use -------------------------------------
+    def array(self, name: str, *sorts: z3.SortRef) -> Any:
+        raise NotConcrete("a concrete universe has no unconstrained arrays (%s)" % name)
+
+    def store(self, arr: Any, *idx_val: z3.ExprRef) -> Any:
+        return arr.store(idx_val[:-1], idx_val[-1])
+
+    def ite(self, cond: z3.BoolRef, a: Any, b: Any) -> Any:
+        return a if holds(cond) else b
+
+    def lam(self, body: Callable[[z3.ExprRef], z3.ExprRef]) -> Any:
+        return ConcreteArray({(n.get_id(),): value(body(n)) for n in self.nodes})
+
+    def arr_eq(self, a: Any, b: Any) -> z3.BoolRef:
+        return z3.BoolVal(a.cells == b.cells)
+
+    def _all(self, elems: List[z3.ExprRef], sort: z3.SortRef,
+             body: Callable[[z3.ExprRef], z3.BoolRef]) -> z3.BoolRef:
+        return z3.BoolVal(all(holds(body(e)) for e in elems))
+
+    def _any(self, elems: List[z3.ExprRef], sort: z3.SortRef,
+             body: Callable[[z3.ExprRef], z3.BoolRef]) -> z3.BoolRef:
+        return z3.BoolVal(any(holds(body(e)) for e in elems))

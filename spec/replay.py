@@ -1,0 +1,541 @@
+"""replay.py — trace validation by replay: a lock trace of the real C code, step by step through
+model.py's transitions (after TLA+ trace validation, Cirstea, Kuppe, Merz et al. 2024).
+
+The instrumented core (-DBSKIP_TRACE, format in core_c/include/bskip_testing.h) records, per
+thread, every operation's begin/end (a put with its drawn height), every lock request, grant and
+release (a write release above level 0 with the ids its entries' down pointers name: `kids`), every
+link of a new node after its left neighbour, every unlink and every free, with node identities.
+The replay keeps the set of abstract states (model.py State, concrete: concrete.py) the run can
+be in, and for each event asks: which sequences of the model's transitions of that thread — any
+number (up to MAX_SILENT) of steps no other thread can observe, then one step that produces the
+event — are enabled from one of those states? The states they reach are the new set; an empty set
+is a violation: the code did something the model (the relation the proof covers) does not allow.
+
+Mapping of events to what a transition does (the one place it is written; `_derived`):
+  request n m        the step leaves its thread PEND on n in mode m (start, right, down,
+                     scan_next, shift_lock, del_lock_n, put_place_descend, ovf_descend,
+                     split_descend)
+  acquire n m        hold[t, n] goes NONE -> m on a live node (grant)
+  link y after x     a node is created (UNBORN -> ALIVE, right of x = its ghost prv) and held W;
+                     the trace then has y's request and acquire (C locks y before linking it):
+                     one model step, three events (put_overflow, split, spill_yes,
+                     lower_found_new)
+  release n m        hold[t, n] goes m -> NONE (swap, settle_left, shift_back, link_up,
+                     release_spill, f1, f2, del_n_keep, release)
+  unlink n after x   n goes ALIVE -> FREED, released: unlink, release, free (del_n_unlink)
+  end                pc -> DONE (finish)
+  begin              not a step: the trace thread starts a new model thread (pc START, holding
+                     nothing, its write level 0); a DONE thread is inert, so reusing its slot is
+                     the same as a fresh thread
+Every other transition is silent (get_end, scan_level0, scan_end, put_found, rd_end, restart,
+del_found_r, put_place_leaf, shift, ovf_leaf, spill_no, split_leaf, lower_found_here,
+del_remove_inside, del_end; and release_spill, f1 when they release nothing).
+The model abstracts keys, so its choices are fixed from the trace: a node choice is a node the
+event names, or an entry its thread is about to remove (a child of a node it write-holds that no
+later snapshot of this operation names); a put's height is its begin's `height`; which entries a
+split, shift or settle moves is read from the next `kids` snapshots of the operation; booleans are
+tried both ways. A `kids` snapshot must equal the model's parent entries of that node.
+
+Static facts come from the whole trace: a node's level from its events, heads are the nodes never
+linked (so the map must be created after tracing starts), positions from the order of link events
+(a node gets its place right after the node it was linked after, and keeps it: unlinked nodes keep
+theirs, as the model's static positions require).
+
+Invariants: the replay only *accepts* an event when a model transition produced exactly it; a
+state that breaks the model's safety property (a thread holding or waiting for a freed node) is a
+violation, as is a trace that ends with a thread inside an operation; coverage counts the
+transitions of the accepted paths.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
+
+import z3
+
+from .concrete import ConcreteUniverse, NotConcrete, holds, value
+from .model import Model, Transition
+from .state import State, fields
+from .trace_check import TraceFormatError, _validate, load_trace
+from .universe import (ALIVE, DELETE, FREED, GET, NONE, PC, PC_NAMES, PUT, RD, SCAN, UNBORN, WR,
+                       Universe)
+
+MAX_SILENT = 4          # silent steps tried before the step that produces an event
+MAX_STATES = 64         # states kept at once (more: the replay gives up, never accepts)
+
+_OPS = {"get": GET, "put": PUT, "delete": DELETE, "scan": SCAN}
+_MODE = {"R": RD, "W": WR}
+_MODE_NAME = {str(RD): "R", str(WR): "W"}
+
+
+@dataclass
+class ReplayViolation:
+    seq: int
+    thread: int
+    message: str
+
+
+@dataclass
+class ReplayReport:
+    """The verdict of replaying one trace through the model."""
+    events: int
+    threads: int
+    ops: int
+    nodes: int
+    coverage: Dict[str, int] = field(default_factory=dict)
+    violation: Optional[ReplayViolation] = None
+    max_states: int = 1
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.violation is None
+
+    def uncovered(self, model_transitions: Iterable[str]) -> List[str]:
+        """Transitions of the model this trace never took."""
+        return [t for t in model_transitions if t not in self.coverage]
+
+    def describe(self) -> str:
+        head = "%d events, %d threads, %d operations, %d nodes, %.1f s" % (
+            self.events, self.threads, self.ops, self.nodes, self.seconds)
+        if self.ok:
+            return "replays through the model: %s; %d transitions exercised" % (
+                head, len(self.coverage))
+        v = self.violation
+        assert v is not None
+        return "does not replay: seq %d, thread %d: %s (%s)" % (v.seq, v.thread, v.message, head)
+
+
+# ---- which pcs a transition can start at (found once, by Z3, from the model text itself) --------
+
+_PCS: Dict[str, Set[str]] = {}
+
+
+def start_pcs(transitions: List[Transition]) -> Dict[str, Set[str]]:
+    """Transition name -> the pcs of its thread at which its guard is satisfiable (any state).
+    Asked of Z3 in a small universe over the model's own guards; the replay tries only these (a
+    pruning that can never accept more, only skip a transition that cannot fire)."""
+    missing = [tr for tr in transitions if tr.name not in _PCS]
+    if missing:
+        u = Universe(2, 4, max_level=None)
+        m = Model(u)
+        from .universe import Choices
+        for tr in missing:
+            s = State.fresh(u, "pcs")
+            t = u.threads[0]
+            guard, _ = tr.fn(m, s, t, Choices(u, "pcs." + tr.name))
+            solver = z3.Solver()
+            solver.add(guard)
+            found: Set[str] = set()
+            while solver.check() == z3.sat:
+                pc = solver.model().eval(s.pc[t], model_completion=True)
+                found.add(str(pc))
+                solver.add(s.pc[t] != pc)
+            _PCS[tr.name] = found
+    return {tr.name: _PCS[tr.name] for tr in transitions}
+
+
+# ---- the trace as a scene: nodes, levels, heads, positions, per-thread streams -----------------
+
+class _Scene:
+    def __init__(self, events: List[Dict[str, Any]]) -> None:
+        self.events = events
+        level: Dict[int, int] = {}
+        linked: List[Tuple[int, int, Optional[int]]] = []
+        for ev in events:
+            if "node" in ev:
+                self._level(level, ev["node"], ev["level"], ev)
+            for k in ev.get("kids", ()):
+                self._level(level, k, ev["level"] - 1, ev)
+            if ev["ev"] == "link":
+                linked.append((ev["node"], ev["level"], ev["after"]))
+        linked_ids = {n for n, _, _ in linked}
+        self.heads: Dict[int, int] = {}
+        for n, lv in sorted(level.items()):
+            if n not in linked_ids:
+                if lv in self.heads:
+                    raise TraceFormatError(
+                        "nodes %d and %d (level %d) are used but never linked: record the trace "
+                        "of a map created after tracing starts" % (self.heads[lv], n, lv))
+                self.heads[lv] = n
+        order: Dict[int, List[int]] = {lv: [h] for lv, h in self.heads.items()}
+        for n, lv, after in linked:
+            row = order.setdefault(lv, [])
+            left = self.heads.get(lv) if after is None else after
+            if left not in row:
+                raise TraceFormatError("node %d is linked after %s, which is not on level %d" % (
+                    n, left, lv))
+            row.insert(row.index(left) + 1, n)
+        self.pos = {n: i for row in order.values() for i, n in enumerate(row)}
+        self.level = level
+        self.ids = sorted(level)
+        self.threads = sorted({ev["thread"] for ev in events})
+        self.stream: Dict[int, List[int]] = {t: [] for t in self.threads}
+        for i, ev in enumerate(events):
+            self.stream[ev["thread"]].append(i)
+
+    @staticmethod
+    def _level(level: Dict[int, int], n: int, lv: int, ev: Dict[str, Any]) -> None:
+        if level.setdefault(n, lv) != lv:
+            raise TraceFormatError("seq %d: node %d is on level %d, earlier on level %d" % (
+                ev["seq"], n, lv, level[n]))
+
+    def after(self, ev: Dict[str, Any]) -> int:
+        return self.heads[ev["level"]] if ev["after"] is None else ev["after"]
+
+
+class _Need(Exception):
+    def __init__(self, name: str, kind: str) -> None:
+        super().__init__(name)
+        self.name, self.kind = name, kind
+
+
+class _Choices:
+    """Choices handed to a transition: fixed values, or _Need for the replay to enumerate."""
+
+    def __init__(self, assign: Dict[str, Any]) -> None:
+        self.assign = assign
+
+    def _get(self, name: str, kind: str) -> Any:
+        if name not in self.assign:
+            raise _Need(name, kind)
+        return self.assign[name]
+
+    def node(self, name: str) -> z3.ExprRef:
+        return self._get(name, "node")
+
+    def int(self, name: str) -> z3.ArithRef:
+        return self._get(name, "int")
+
+    def bool(self, name: str) -> z3.BoolRef:
+        return self._get(name, "bool")
+
+    def pred(self, name: str) -> Callable[[z3.ExprRef], z3.BoolRef]:
+        return self._get(name, "pred")
+
+
+Ev = Tuple[Any, ...]
+
+
+class _Replay:
+    def __init__(self, events: List[Dict[str, Any]]) -> None:
+        self.sc = sc = _Scene(events)
+        self.u = u = ConcreteUniverse(max(1, len(sc.threads)), max(1, len(sc.ids)))
+        self.node = {n: u.nodes[i] for i, n in enumerate(sc.ids)}
+        self.id_of = {e.get_id(): n for n, e in self.node.items()}
+        self.thread = {t: u.threads[i] for i, t in enumerate(sc.threads)}
+        self.op: Dict[int, z3.ExprRef] = {}
+        self.height: Dict[int, int] = {}
+        heads = set(sc.heads.values())
+        lvl = {e.get_id(): z3.IntVal(sc.level[n]) for n, e in self.node.items()}
+        pos = {e.get_id(): z3.IntVal(sc.pos.get(n, 0)) for n, e in self.node.items()}
+        ish = {e.get_id(): z3.BoolVal(n in heads) for n, e in self.node.items()}
+        statics = {"lvl": lambda n: lvl[value(n).get_id()], "pos": lambda n: pos[value(n).get_id()],
+                   "ishead": lambda n: ish[value(n).get_id()],
+                   "op": lambda t: self.op.get(value(t).get_id(), GET)}
+        self.m = Model(u, None, statics=statics)
+        self.pcs = start_pcs(self.m.transitions)
+        n0, t0 = u.nodes[0], u.threads[0]
+        defaults = {"st": lambda n: ALIVE if ish[n.get_id()].eq(z3.BoolVal(True)) else UNBORN,
+                    "hasn": lambda n: False, "hasp": lambda n: False, "hold": lambda t, n: NONE,
+                    "pc": lambda t: PC["DONE"], "xm": lambda t: NONE, "reqm": lambda t: NONE,
+                    "hasrel": lambda t: False, "cont": lambda t: PC["DONE"],
+                    "has_s": lambda t: False, "lim": lambda t: 0}
+        arrays = {}
+        for name, sorts in fields(u).items():
+            fill = defaults.get(name) or (lambda *a, _n=n0: _n)
+            arrays[name] = u.filled(*sorts[:-1], init=fill)
+        del t0
+        self.init = State(arrays, u)
+        self.thread_fields = [k for k, sorts in fields(u).items() if sorts[0] == u.T and k != "hold"]
+        self.coverage: Counter = Counter()
+        self.ops = 0
+
+    # ---- helpers over concrete states -----------------------------------------------------
+    def fresh_thread(self, s: State, tz: z3.ExprRef) -> State:
+        """s with thread tz's own fields as in an initial state (pc START, write level 0, the
+        rest at their defaults): a new model thread in the slot of a finished one. Its old
+        values are dead (a DONE thread holds nothing and takes no step), so states that differ
+        only there are one state."""
+        ch = {k: self.u.store(s.f[k], tz, self.init.f[k][tz]) for k in self.thread_fields}
+        ch["pc"] = self.u.store(s.pc, tz, PC["START"])
+        return s.with_(**ch)
+
+    def nid(self, e: z3.ExprRef) -> int:
+        return self.id_of[value(e).get_id()]
+
+    def kids_of(self, s: State, n: int) -> Set[int]:
+        x = self.node[n]
+        return {c for c, e in self.node.items() if holds(s.hasp[e]) and s.par[e].eq(x)}
+
+    def _op_end(self, t: int, k: int) -> List[int]:
+        """The rest of thread t's current operation: its event indices from stream position k."""
+        out = []
+        for i in self.sc.stream[t][k:]:
+            out.append(i)
+            if self.sc.events[i]["ev"] == "end":
+                break
+        return out
+
+    def final_parent(self, t: int, k: int) -> Dict[int, int]:
+        """child id -> the node whose next `kids` snapshot in this operation names it."""
+        out: Dict[int, int] = {}
+        for i in self._op_end(t, k):
+            ev = self.sc.events[i]
+            for c in ev.get("kids", ()):
+                out.setdefault(c, ev["node"])
+        return out
+
+    def removals(self, s: State, tz: z3.ExprRef, t: int, k: int) -> List[int]:
+        """Children of nodes t write-holds that no later snapshot of this operation names."""
+        later = self.final_parent(t, k)
+        out = []
+        for c, e in self.node.items():
+            if holds(s.hasp[e]) and s.hold[tz, s.par[e]].eq(WR) and c not in later:
+                out.append(c)
+        return out
+
+    # ---- what a step shows in the trace ---------------------------------------------------
+    def derived(self, pre: State, post: State, tz: z3.ExprRef) -> List[Ev]:
+        out: List[Ev] = []
+        if not pre.pc[tz].eq(PC["PEND"]) and post.pc[tz].eq(PC["PEND"]):
+            out.append(("request", self.nid(post.req[tz]), _MODE_NAME[str(post.reqm[tz])]))
+        for n, e in self.node.items():
+            a, b = pre.hold[tz, e], post.hold[tz, e]
+            if a.eq(b):
+                continue
+            if a.eq(NONE):
+                mode = _MODE_NAME[str(b)]
+                if pre.st[e].eq(UNBORN):
+                    out += [("link", n, self.nid(post.prv[e])), ("request", n, "W"),
+                            ("acquire", n, "W")]
+                else:
+                    out.append(("acquire", n, mode))
+            elif b.eq(NONE):
+                mode = _MODE_NAME[str(a)]
+                if post.st[e].eq(FREED) and not pre.st[e].eq(FREED):
+                    out += [("unlink", n, self.nid(pre.prv[e])), ("release", n, mode), ("free", n)]
+                else:
+                    out.append(("release", n, mode))
+            else:
+                out.append(("mode", n, str(a), str(b)))  # never matches: no in-place change
+        if post.pc[tz].eq(PC["DONE"]) and not pre.pc[tz].eq(PC["DONE"]):
+            out.append(("end",))
+        return out
+
+    def observed(self, ev: Dict[str, Any]) -> Ev:
+        kind = ev["ev"]
+        if kind in ("request", "acquire", "release"):
+            return (kind, ev["node"], ev["mode"])
+        if kind in ("link", "unlink"):
+            return (kind, ev["node"], self.sc.after(ev))
+        if kind == "free":
+            return (kind, ev["node"])
+        return (kind,)
+
+    # ---- enumerating a transition's choices -------------------------------------------------
+    def runs(self, tr: Transition, s: State, tz: z3.ExprRef, t: int, k: int,
+             group: List[Dict[str, Any]]) -> Iterator[State]:
+        named = []
+        for ev in group:
+            for f in ("node",):
+                if f in ev:
+                    named.append(ev[f])
+            if ev.get("after", 0) is not None and "after" in ev:
+                named.append(ev["after"])
+
+        def cands(need: _Need) -> List[Any]:
+            if need.kind == "node":
+                ns = list(dict.fromkeys(named + self.removals(s, tz, t, k)))
+                return [self.node[n] for n in ns if n in self.node]
+            if need.kind == "bool":
+                return [z3.BoolVal(False), z3.BoolVal(True)]
+            if need.kind == "int":
+                return [z3.IntVal(self.height.get(t, 1))]
+            fp = self.final_parent(t, k)
+            cache: Dict[int, z3.BoolRef] = {}
+
+            def moves(c: z3.ExprRef) -> z3.BoolRef:
+                cid = self.nid(c)
+                if cid not in cache:
+                    dest = fp.get(cid)
+                    cache[cid] = z3.BoolVal(holds(s.hasp[c]) and dest is not None
+                                            and not s.par[c].eq(self.node[dest]))
+                return cache[cid]
+            return [moves]
+
+        def go(assign: Dict[str, Any]) -> Iterator[State]:
+            try:
+                guard, post = tr.fn(self.m, s, tz, _Choices(assign))
+                ok = holds(guard)
+            except _Need as need:
+                for v in cands(need):
+                    yield from go({**assign, need.name: v})
+                return
+            except (NotConcrete, KeyError):
+                return
+            if ok:
+                yield post
+
+        yield from go({})
+
+    # ---- one event -----------------------------------------------------------------------
+    def advance(self, s: State, t: int, k: int, group: List[Dict[str, Any]]
+                ) -> List[Tuple[State, List[str]]]:
+        tz = self.thread[t]
+        want = [self.observed(ev) for ev in group]
+        frontier: List[Tuple[State, List[str]]] = [(s, [])]
+        results: List[Tuple[State, List[str]]] = []
+        for _depth in range(MAX_SILENT + 1):
+            nxt: List[Tuple[State, List[str]]] = []
+            for st, path in frontier:
+                pc = str(st.pc[tz])
+                for tr in self.m.transitions:
+                    # a node-creating step shows as a link and nothing else does (derived)
+                    if pc not in self.pcs[tr.name] or tr.acquires != (want[0][0] == "link"):
+                        continue
+                    for post in self.runs(tr, st, tz, t, k, group):
+                        d = self.derived(st, post, tz)
+                        if not d:
+                            nxt.append((post, path + [tr.name]))
+                        elif d == want:
+                            results.append((post, path + [tr.name]))
+            frontier = _dedupe(nxt)
+            if not frontier:
+                break
+        return results
+
+    def safe(self, s: State) -> Optional[str]:
+        u = self.u
+        for t in u.threads:
+            for e in u.nodes:
+                if not s.hold[t, e].eq(NONE) and s.st[e].eq(FREED):
+                    return "a thread holds freed node %d" % self.nid(e)
+            if s.pc[t].eq(PC["PEND"]) and s.st[s.req[t]].eq(FREED):
+                return "a thread waits for freed node %d" % self.nid(s.req[t])
+        return None
+
+
+def _key(s: State) -> Tuple[Any, ...]:
+    return tuple(s.f[k].key() for k in sorted(s.f))
+
+
+def _dedupe(items: List[Tuple[State, List[str]]]) -> List[Tuple[State, List[str]]]:
+    seen: Dict[Tuple[Any, ...], Tuple[State, List[str]]] = {}
+    for st, path in items:
+        seen.setdefault(_key(st), (st, path))
+    return list(seen.values())
+
+
+_GROUP = {"link": 3, "unlink": 3}
+
+
+def replay_trace(source: Union[str, Path, Iterable[Dict[str, Any]]]) -> ReplayReport:
+    """Replays a recorded trace through model.py's transitions.
+
+    Returns a ReplayReport (``ok``, the first ``violation``, ``coverage``: transition -> times
+    taken). Raises TraceFormatError for malformed input. Roughly O(events x transitions tried x
+    nodes) term operations.
+
+    >>> lock = {"thread": 0, "mode": "R", "node": 1, "level": 0, "key": None}
+    >>> get = [{"seq": 1, "thread": 0, "ev": "begin", "op": "get", "key": 5},
+    ...        dict(lock, seq=2, ev="request"), dict(lock, seq=3, ev="acquire"),
+    ...        dict(lock, seq=4, ev="release"), {"seq": 5, "thread": 0, "ev": "end", "op": "get"}]
+    >>> replay_trace(get).coverage
+    {'start': 1, 'grant': 1, 'get_end': 1, 'release': 1, 'finish': 1}
+    >>> replay_trace(get[:2] + get[3:]).violation.message  # released without the grant
+    'no model transition of this thread produces release R node 1 (level 0) from any of the 1 states the run can be in'
+
+    """
+    start = time.perf_counter()
+    if isinstance(source, (str, Path)):
+        events = load_trace(source)
+    else:
+        events = [_validate(ev, "event %d" % i) for i, ev in enumerate(source, 1)]
+    for a, b in zip(events, events[1:]):
+        if b["seq"] <= a["seq"]:
+            raise TraceFormatError("event seq %d: seq not ascending (after %d)" % (b["seq"],
+                                                                                    a["seq"]))
+    r = _Replay(events)
+    sc = r.sc
+    report = ReplayReport(len(events), len(sc.threads), 0, len(sc.ids))
+    states: List[Tuple[State, List[str]]] = [(r.init, [])]
+    pos_in_stream = {i: k for t in sc.threads for k, i in enumerate(sc.stream[t])}
+    consumed: Set[int] = set()
+
+    def fail(ev: Dict[str, Any], msg: str) -> ReplayReport:
+        report.violation = ReplayViolation(ev["seq"], ev["thread"], msg)
+        report.coverage = dict(r.coverage)
+        report.seconds = time.perf_counter() - start
+        return report
+
+    for i, ev in enumerate(events):
+        if i in consumed:
+            continue
+        t, kind = ev["thread"], ev["ev"]
+        tz = r.thread[t]
+        if kind == "begin":
+            kept = []
+            for st, path in states:
+                if not st.pc[tz].eq(PC["DONE"]) or any(
+                        not st.hold[tz, e].eq(NONE) for e in r.u.nodes):
+                    continue
+                kept.append((r.fresh_thread(st, tz), path))
+            if not kept:
+                return fail(ev, "begins %s while its previous operation is unfinished" % ev["op"])
+            r.op[tz.get_id()] = _OPS[ev["op"]]
+            r.height[t] = ev.get("height", 1)
+            states = _dedupe(kept)
+            report.ops += 1
+            continue
+        k = pos_in_stream[i]
+        size = _GROUP.get(kind, 1)
+        idx = sc.stream[t][k:k + size]
+        group = [events[j] for j in idx]
+        nxt: List[Tuple[State, List[str]]] = []
+        for st, _ in states:
+            nxt += r.advance(st, t, k, group)
+        good = []
+        for st, path in _dedupe(nxt):
+            last = group[-1] if group[-1]["ev"] != "free" else group[-2]
+            if "kids" in last and r.kids_of(st, last["node"]) != set(last["kids"]):
+                continue
+            good.append((st, path))
+        if not good:
+            return fail(ev, "no model transition of this thread produces %s from any of the %d "
+                        "states the run can be in" % (_show(group), len(states)))
+        for st, _ in good:
+            bad = r.safe(st)
+            if bad is not None:
+                return fail(ev, bad)
+        if len(good) > MAX_STATES:
+            return fail(ev, "more than %d model states fit the trace here: gave up" % MAX_STATES)
+        r.coverage.update(good[0][1])
+        states = [(st, []) for st, _ in good]
+        report.max_states = max(report.max_states, len(states))
+        consumed.update(idx)
+    for st, _ in states:
+        if all(st.pc[tz].eq(PC["DONE"]) for tz in r.u.threads):
+            break
+    else:
+        last = events[-1] if events else {"seq": 0, "thread": 0}
+        return fail(last, "the trace ends inside an operation")
+    report.coverage = dict(r.coverage)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _show(group: List[Dict[str, Any]]) -> str:
+    parts = []
+    for ev in group:
+        kind = ev["ev"]
+        if kind in ("request", "acquire", "release"):
+            parts.append("%s %s node %d (level %d)" % (kind, ev["mode"], ev["node"], ev["level"]))
+        elif kind in ("link", "unlink"):
+            parts.append("%s node %d after %s" % (kind, ev["node"], ev["after"]))
+        else:
+            parts.append("%s%s" % (kind, " node %d" % ev["node"] if "node" in ev else ""))
+    return " + ".join(parts)
