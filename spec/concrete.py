@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, Set, Tuple
 
 import z3
 
-from .universe import Universe, _enum
+from .universe import Universe
 
 
 class NotConcrete(Exception):

@@ -60,7 +60,7 @@ from .concrete import ConcreteUniverse, NotConcrete, holds, value
 from .model import Model, Transition
 from .state import State, fields
 from .trace_check import TraceFormatError, _validate, load_trace
-from .universe import (ALIVE, DELETE, FREED, GET, NONE, PC, PC_NAMES, PUT, RD, SCAN, UNBORN, WR,
+from .universe import (ALIVE, DELETE, FREED, GET, NONE, PC, PUT, RD, SCAN, UNBORN, WR,
                        Universe)
 
 MAX_SILENT = 4          # silent steps tried before the step that produces an event
@@ -472,11 +472,56 @@ def replay_trace(source: Union[str, Path, Iterable[Dict[str, Any]]]) -> ReplayRe
         report.seconds = time.perf_counter() - start
         return report
 
+    def step(i: int) -> Optional[ReplayReport]:
+        """Applies event i (with the rest of its group); a failed report, or None."""
+        nonlocal states
+        ev = events[i]
+        t, k = ev["thread"], pos_in_stream[i]
+        idx = sc.stream[t][k:k + _GROUP.get(ev["ev"], 1)]
+        group = [events[j] for j in idx]
+        nxt: List[Tuple[State, List[str]]] = []
+        for st, _ in states:
+            nxt += r.advance(st, t, k, group)
+        good = []
+        last = group[-1] if group[-1]["ev"] != "free" else group[-2]
+        for st, path in _dedupe(nxt):
+            if "kids" in last and r.kids_of(st, last["node"]) != set(last["kids"]):
+                continue
+            good.append((st, path))
+        if not good:
+            why = ""
+            if "kids" in last and nxt:
+                why = " (node %d's entries name %s, the model's %s)" % (
+                    last["node"], sorted(last["kids"]), sorted(r.kids_of(nxt[0][0], last["node"])))
+            return fail(ev, "no model transition of this thread produces %s from any of the %d "
+                        "states the run can be in%s" % (_show(group), len(states), why))
+        for st, _ in good:
+            bad = r.safe(st)
+            if bad is not None:
+                return fail(ev, bad)
+        if len(good) > MAX_STATES:
+            return fail(ev, "more than %d model states fit the trace here: gave up" % MAX_STATES)
+        r.coverage.update(good[0][1])
+        states = [(st, []) for st, _ in good]
+        report.max_states = max(report.max_states, len(states))
+        consumed.update(idx)
+        return None
+
+    # A request is recorded before the rwlock call and its grant after the call returns: the
+    # replay takes a request when its thread's next event comes (its acquire), back to back.
+    deferred: Dict[int, int] = {}
     for i, ev in enumerate(events):
         if i in consumed:
             continue
         t, kind = ev["thread"], ev["ev"]
         tz = r.thread[t]
+        if kind == "request":
+            deferred[t] = i
+            continue
+        if t in deferred:
+            bad = step(deferred.pop(t))
+            if bad is not None:
+                return bad
         if kind == "begin":
             kept = []
             for st, path in states:
@@ -491,32 +536,9 @@ def replay_trace(source: Union[str, Path, Iterable[Dict[str, Any]]]) -> ReplayRe
             states = _dedupe(kept)
             report.ops += 1
             continue
-        k = pos_in_stream[i]
-        size = _GROUP.get(kind, 1)
-        idx = sc.stream[t][k:k + size]
-        group = [events[j] for j in idx]
-        nxt: List[Tuple[State, List[str]]] = []
-        for st, _ in states:
-            nxt += r.advance(st, t, k, group)
-        good = []
-        for st, path in _dedupe(nxt):
-            last = group[-1] if group[-1]["ev"] != "free" else group[-2]
-            if "kids" in last and r.kids_of(st, last["node"]) != set(last["kids"]):
-                continue
-            good.append((st, path))
-        if not good:
-            return fail(ev, "no model transition of this thread produces %s from any of the %d "
-                        "states the run can be in" % (_show(group), len(states)))
-        for st, _ in good:
-            bad = r.safe(st)
-            if bad is not None:
-                return fail(ev, bad)
-        if len(good) > MAX_STATES:
-            return fail(ev, "more than %d model states fit the trace here: gave up" % MAX_STATES)
-        r.coverage.update(good[0][1])
-        states = [(st, []) for st, _ in good]
-        report.max_states = max(report.max_states, len(states))
-        consumed.update(idx)
+        bad = step(i)
+        if bad is not None:
+            return bad
     for st, _ in states:
         if all(st.pc[tz].eq(PC["DONE"]) for tz in r.u.threads):
             break
