@@ -15,44 +15,55 @@ an index the replay did not fix: a bug in the replay, never a silent guess).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Set, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import z3
 
-from .universe import Universe
+from .universe import ALIVE, DELETE, FREED, GET, NONE, PC, PUT, RD, SCAN, UNBORN, WR, Universe
 
 
 class NotConcrete(Exception):
     """A term that should be a value is not (an unresolved choice)."""
 
 
-_VALUES: Set[int] = set()  # AST ids of terms known to be literals (Z3 hash-conses terms: ids are stable)
+# Every literal has one canonical wrapper object (the first seen); cells hold only those, so a
+# cell read back as an index is found by the wrapper's Python identity, without a call into Z3.
+_CANON: Dict[int, z3.ExprRef] = {}  # AST id (Z3 hash-conses terms: stable) -> canonical wrapper
+_ID_OF: Dict[int, int] = {}         # id(canonical wrapper) -> its AST id (kept alive by _CANON)
 
 
-def is_value(e: z3.ExprRef) -> bool:
-    """e is a literal: true/false, an integer numeral, or an enumeration constant."""
+def _literal(e: z3.ExprRef) -> bool:
+    return z3.is_true(e) or z3.is_false(e) or z3.is_int_value(e) or (
+        z3.is_const(e) and e.decl().kind() == z3.Z3_OP_DT_CONSTRUCTOR)
+
+
+def vid(e: Any) -> int:
+    """The AST id of the literal e denotes (bools and ints lifted, other terms simplified)."""
+    k = _ID_OF.get(id(e))
+    if k is not None:
+        return k
+    if isinstance(e, bool):
+        e = z3.BoolVal(e)
+    elif isinstance(e, int):
+        e = z3.IntVal(e)
     i = e.get_id()
-    if i in _VALUES:
-        return True
-    if z3.is_true(e) or z3.is_false(e) or z3.is_int_value(e) or (
-            z3.is_const(e) and e.decl().kind() == z3.Z3_OP_DT_CONSTRUCTOR):
-        _VALUES.add(i)
-        return True
-    return False
+    if i in _CANON:
+        return i
+    if not _literal(e):
+        e = z3.simplify(e)
+        if not _literal(e):
+            raise NotConcrete(str(e))
+        i = e.get_id()
+        if i in _CANON:
+            return i
+    _CANON[i] = e
+    _ID_OF[id(e)] = i
+    return i
 
 
 def value(e: Any) -> z3.ExprRef:
-    """The literal e denotes (bools and ints are lifted; other terms simplified)."""
-    if isinstance(e, bool):
-        return z3.BoolVal(e)
-    if isinstance(e, int):
-        return z3.IntVal(e)
-    if e.get_id() in _VALUES or is_value(e):
-        return e
-    v = z3.simplify(e)
-    if not is_value(v):
-        raise NotConcrete(str(e))
-    return v
+    """The canonical wrapper of the literal e denotes."""
+    return _CANON[vid(e)]
 
 
 def holds(guard: z3.BoolRef) -> bool:
@@ -69,17 +80,18 @@ class ConcreteArray:
         self.cells = cells
 
     def __getitem__(self, idx: Any) -> z3.ExprRef:
-        idx = idx if isinstance(idx, tuple) else (idx,)
-        return self.cells[tuple(value(i).get_id() for i in idx)]
+        if isinstance(idx, tuple):
+            return self.cells[tuple(vid(i) for i in idx)]
+        return self.cells[(vid(idx),)]
 
     def store(self, idx: Tuple[z3.ExprRef, ...], val: Any) -> "ConcreteArray":
         cells = dict(self.cells)
-        cells[tuple(value(i).get_id() for i in idx)] = value(val)
+        cells[tuple(vid(i) for i in idx)] = value(val)
         return ConcreteArray(cells)
 
     def key(self) -> Tuple[int, ...]:
-        """A hashable fingerprint of the contents (cells in a fixed order)."""
-        return tuple(v.get_id() for _, v in sorted(self.cells.items()))
+        """A hashable fingerprint of the contents (canonical wrappers are one per literal)."""
+        return tuple(id(self.cells[k]) for k in sorted(self.cells))
 
 
 class ConcreteUniverse(Universe):
@@ -87,6 +99,9 @@ class ConcreteUniverse(Universe):
 
     def __init__(self, threads: int, nodes: int) -> None:
         super().__init__(threads, nodes, max_level=None)
+        for e in self.threads + self.nodes + list(PC.values()) + [NONE, RD, WR, UNBORN, ALIVE,
+                                                                    FREED, GET, PUT, DELETE, SCAN]:
+            vid(e)  # the model's own constants become the canonical wrappers
 
     def elems(self, sort: z3.SortRef) -> List[z3.ExprRef]:
         return self.threads if sort == self.T else self.nodes
@@ -98,7 +113,7 @@ class ConcreteUniverse(Universe):
 
         def fill(prefix: Tuple[z3.ExprRef, ...], rest: List[List[z3.ExprRef]]) -> None:
             if not rest:
-                cells[tuple(p.get_id() for p in prefix)] = value(init(*prefix))
+                cells[tuple(vid(p) for p in prefix)] = value(init(*prefix))
                 return
             for e in rest[0]:
                 fill(prefix + (e,), rest[1:])
@@ -116,7 +131,7 @@ class ConcreteUniverse(Universe):
         return a if holds(cond) else b
 
     def lam(self, body: Callable[[z3.ExprRef], z3.ExprRef]) -> Any:
-        return ConcreteArray({(n.get_id(),): value(body(n)) for n in self.nodes})
+        return ConcreteArray({(vid(n),): value(body(n)) for n in self.nodes})
 
     def arr_eq(self, a: Any, b: Any) -> z3.BoolRef:
         return z3.BoolVal(a.cells == b.cells)

@@ -331,6 +331,18 @@ def t_restart(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     return z3.And(m.at(s, t, "RESTART"), _holds_none(m, s, t)), s.with_(pc=m.goto(s, t, "START"))
 
 
+def t_run_next(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
+    """put_many's sorted run (bskip__put_sorted_run, height 1): a key has been placed on level 0
+    and every lock but that of the node holding it released; the run's next key continues the
+    write walk from there (back to the placement loop at that node, as after the descent)."""
+    z = ch.node("kept")
+    alone = m.u.all_n(lambda n: z3.Or(n == z, s.hold[t, n] == NONE))
+    guard = z3.And(m.at(s, t, "FIN"), m.op(t) == PUT, s.lim[t] == 1, m.lvl(z) == 0,
+                   s.hold[t, z] == WR, alone)
+    return guard, s.with_(x=m.u.store(s.x, t, z), xm=m.u.store(s.xm, t, WR),
+                          pc=m.goto(s, t, "LOOP"))
+
+
 def t_put_found(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """put finds k already present (levels >= h-1): follow k's down pointers (replace_down)."""
     x = s.x[t]
@@ -567,6 +579,7 @@ _COMMON = [
     Transition("scan_end", t_scan_end), Transition("release", t_release_one),
     Transition("finish", t_finish), Transition("restart", t_restart),
     Transition("put_found", t_put_found), Transition("rd_end", t_rd_end),
+    Transition("run_next", t_run_next),
     Transition("del_found_r", t_del_found_r),
     Transition("put_place_leaf", t_put_place_leaf),
     Transition("put_place_descend", t_put_place_descend),

@@ -56,7 +56,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set,
 
 import z3
 
-from .concrete import ConcreteUniverse, NotConcrete, holds, value
+from .concrete import ConcreteUniverse, NotConcrete, holds, value, vid
 from .model import Model, Transition
 from .state import State, fields
 from .trace_check import TraceFormatError, _validate, load_trace
@@ -225,21 +225,20 @@ class _Replay:
         self.sc = sc = _Scene(events)
         self.u = u = ConcreteUniverse(max(1, len(sc.threads)), max(1, len(sc.ids)))
         self.node = {n: u.nodes[i] for i, n in enumerate(sc.ids)}
-        self.id_of = {e.get_id(): n for n, e in self.node.items()}
+        self.id_of = {vid(e): n for n, e in self.node.items()}
         self.thread = {t: u.threads[i] for i, t in enumerate(sc.threads)}
         self.op: Dict[int, z3.ExprRef] = {}
         self.height: Dict[int, int] = {}
         heads = set(sc.heads.values())
-        lvl = {e.get_id(): z3.IntVal(sc.level[n]) for n, e in self.node.items()}
-        pos = {e.get_id(): z3.IntVal(sc.pos.get(n, 0)) for n, e in self.node.items()}
-        ish = {e.get_id(): z3.BoolVal(n in heads) for n, e in self.node.items()}
-        statics = {"lvl": lambda n: lvl[value(n).get_id()], "pos": lambda n: pos[value(n).get_id()],
-                   "ishead": lambda n: ish[value(n).get_id()],
-                   "op": lambda t: self.op.get(value(t).get_id(), GET)}
+        lvl = {vid(e): value(sc.level[n]) for n, e in self.node.items()}
+        pos = {vid(e): value(sc.pos.get(n, 0)) for n, e in self.node.items()}
+        ish = {vid(e): value(n in heads) for n, e in self.node.items()}
+        statics = {"lvl": lambda n: lvl[vid(n)], "pos": lambda n: pos[vid(n)],
+                   "ishead": lambda n: ish[vid(n)], "op": lambda t: self.op.get(vid(t), GET)}
         self.m = Model(u, None, statics=statics)
         self.pcs = start_pcs(self.m.transitions)
         n0, t0 = u.nodes[0], u.threads[0]
-        defaults = {"st": lambda n: ALIVE if ish[n.get_id()].eq(z3.BoolVal(True)) else UNBORN,
+        defaults = {"st": lambda n: ALIVE if z3.is_true(ish[vid(n)]) else UNBORN,
                     "hasn": lambda n: False, "hasp": lambda n: False, "hold": lambda t, n: NONE,
                     "pc": lambda t: PC["DONE"], "xm": lambda t: NONE, "reqm": lambda t: NONE,
                     "hasrel": lambda t: False, "cont": lambda t: PC["DONE"],
@@ -255,6 +254,17 @@ class _Replay:
         self.ops = 0
 
     # ---- helpers over concrete states -----------------------------------------------------
+    def canon(self, s: State, tz: z3.ExprRef) -> State:
+        """s with thread tz's request registers (req, reqm, rel, hasrel, cont) at their defaults
+        when its pc is neither PEND nor SWAP: only grant (PEND), swap and settle_left (SWAP), and
+        the wait conditions of a PEND thread read them, and every step into PEND writes them
+        first, so states that differ only there have the same futures (one state)."""
+        if s.pc[tz].eq(PC["PEND"]) or s.pc[tz].eq(PC["SWAP"]):
+            return s
+        ch = {k: self.u.store(s.f[k], tz, self.init.f[k][tz])
+              for k in ("req", "reqm", "rel", "hasrel", "cont")}
+        return s.with_(**ch)
+
     def fresh_thread(self, s: State, tz: z3.ExprRef) -> State:
         """s with thread tz's own fields as in an initial state (pc START, write level 0, the
         rest at their defaults): a new model thread in the slot of a finished one. Its old
@@ -265,7 +275,7 @@ class _Replay:
         return s.with_(**ch)
 
     def nid(self, e: z3.ExprRef) -> int:
-        return self.id_of[value(e).get_id()]
+        return self.id_of[vid(e)]
 
     def kids_of(self, s: State, n: int) -> Set[int]:
         x = self.node[n]
@@ -399,6 +409,7 @@ class _Replay:
                         continue
                     for post in self.runs(tr, st, tz, t, k, group):
                         d = self.derived(st, post, tz)
+                        post = self.canon(post, tz)
                         if not d:
                             nxt.append((post, path + [tr.name]))
                         elif d == want:
@@ -531,7 +542,7 @@ def replay_trace(source: Union[str, Path, Iterable[Dict[str, Any]]]) -> ReplayRe
                 kept.append((r.fresh_thread(st, tz), path))
             if not kept:
                 return fail(ev, "begins %s while its previous operation is unfinished" % ev["op"])
-            r.op[tz.get_id()] = _OPS[ev["op"]]
+            r.op[vid(tz)] = _OPS[ev["op"]]
             r.height[t] = ev.get("height", 1)
             states = _dedupe(kept)
             report.ops += 1
