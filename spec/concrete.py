@@ -32,9 +32,14 @@ _CANON: Dict[int, z3.ExprRef] = {}  # AST id (Z3 hash-conses terms: stable) -> c
 _ID_OF: Dict[int, int] = {}         # id(canonical wrapper) -> its AST id (kept alive by _CANON)
 
 
+_LITERAL_KINDS = (z3.Z3_OP_TRUE, z3.Z3_OP_FALSE, z3.Z3_OP_ANUM)
+
+
 def _literal(e: z3.ExprRef) -> bool:
-    return z3.is_true(e) or z3.is_false(e) or z3.is_int_value(e) or (
-        z3.is_const(e) and e.decl().kind() == z3.Z3_OP_DT_CONSTRUCTOR)
+    if not z3.is_app(e):
+        return False
+    k = e.decl().kind()
+    return k in _LITERAL_KINDS or (k == z3.Z3_OP_DT_CONSTRUCTOR and e.num_args() == 0)
 
 
 def vid(e: Any) -> int:
@@ -46,16 +51,16 @@ def vid(e: Any) -> int:
         e = z3.BoolVal(e)
     elif isinstance(e, int):
         e = z3.IntVal(e)
-    i = e.get_id()
+    i: int = e.get_id()
     if i in _CANON:
         return i
     if not _literal(e):
-        e = z3.simplify(e)
-        if not _literal(e):
-            raise NotConcrete(str(e))
+        e = z3.simplify(e)  # a compound ground term: its value
         i = e.get_id()
         if i in _CANON:
             return i
+        if not _literal(e):
+            raise NotConcrete(str(e))
     _CANON[i] = e
     _ID_OF[id(e)] = i
     return i
@@ -68,7 +73,7 @@ def value(e: Any) -> z3.ExprRef:
 
 def holds(guard: z3.BoolRef) -> bool:
     """Whether a ground condition is true."""
-    return z3.is_true(value(guard))
+    return bool(z3.is_true(value(guard)))
 
 
 class ConcreteArray:

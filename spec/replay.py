@@ -31,10 +31,11 @@ Every other transition is silent (get_end, scan_level0, scan_end, put_found, rd_
 del_found_r, put_place_leaf, shift, ovf_leaf, spill_no, split_leaf, lower_found_here,
 del_remove_inside, del_end; and release_spill, f1 when they release nothing).
 The model abstracts keys, so its choices are fixed from the trace: a node choice is a node the
-event names, or an entry its thread is about to remove (a child of a node it write-holds that no
-later snapshot of this operation names); a put's height is its begin's `height`; which entries a
-split, shift or settle moves is read from the next `kids` snapshots of the operation; booleans are
-tried both ways. A `kids` snapshot must equal the model's parent entries of that node.
+event names, a node its thread holds, or an entry its thread is about to remove (a child of a
+node it write-holds that no later snapshot of this operation names); a put's height is its
+begin's `height`; which entries a split, shift or settle moves is read from the next `kids`
+snapshots of the operation; booleans are tried both ways. A `kids` snapshot must equal the
+model's parent entries of that node.
 
 Static facts come from the whole trace: a node's level from its events, heads are the nodes never
 linked (so the map must be created after tracing starts), positions from the order of link events
@@ -44,7 +45,7 @@ theirs, as the model's static positions require).
 Invariants: the replay only *accepts* an event when a model transition produced exactly it; a
 state that breaks the model's safety property (a thread holding or waiting for a freed node) is a
 violation, as is a trace that ends with a thread inside an operation; coverage counts the
-transitions of the accepted paths.
+transitions along one explanation of the whole trace (a run of the model that produces it).
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union, cast
 
 import z3
 
@@ -60,7 +61,7 @@ from .concrete import ConcreteUniverse, NotConcrete, holds, value, vid
 from .model import Model, Transition
 from .state import State, fields
 from .trace_check import TraceFormatError, _validate, load_trace
-from .universe import (ALIVE, DELETE, FREED, GET, NONE, PC, PUT, RD, SCAN, UNBORN, WR,
+from .universe import (ALIVE, DELETE, FREED, GET, NONE, PC, PUT, RD, SCAN, UNBORN, WR, Choices,
                        Universe)
 
 MAX_SILENT = 4          # silent steps tried before the step that produces an event
@@ -111,29 +112,31 @@ class ReplayReport:
 
 # ---- which pcs a transition can start at (found once, by Z3, from the model text itself) --------
 
-_PCS: Dict[str, Set[str]] = {}
+_PCS: Dict[str, Set[Tuple[str, str, str]]] = {}
 
 
-def start_pcs(transitions: List[Transition]) -> Dict[str, Set[str]]:
-    """Transition name -> the pcs of its thread at which its guard is satisfiable (any state).
-    Asked of Z3 in a small universe over the model's own guards; the replay tries only these (a
-    pruning that can never accept more, only skip a transition that cannot fire)."""
+def start_pcs(transitions: List[Transition]) -> Dict[str, Set[Tuple[str, str, str]]]:
+    """Transition name -> the (pc, operation, mode held) of its thread for which its guard is
+    satisfiable (in any state). Asked of Z3 in a small universe over the model's own guards; the
+    replay tries only these (a pruning that can never accept more, only skip a transition that
+    cannot fire)."""
     missing = [tr for tr in transitions if tr.name not in _PCS]
     if missing:
         u = Universe(2, 4, max_level=None)
         m = Model(u)
-        from .universe import Choices
         for tr in missing:
             s = State.fresh(u, "pcs")
             t = u.threads[0]
             guard, _ = tr.fn(m, s, t, Choices(u, "pcs." + tr.name))
             solver = z3.Solver()
             solver.add(guard)
-            found: Set[str] = set()
+            found: Set[Tuple[str, str, str]] = set()
+            keys = (s.pc[t], m.op(t), s.xm[t])
             while solver.check() == z3.sat:
-                pc = solver.model().eval(s.pc[t], model_completion=True)
-                found.add(str(pc))
-                solver.add(s.pc[t] != pc)
+                mod = solver.model()
+                vals = [mod.eval(k, model_completion=True) for k in keys]
+                found.add(tuple(str(v) for v in vals))  # type: ignore[arg-type]
+                solver.add(z3.Or([k != v for k, v in zip(keys, vals)]))
             _PCS[tr.name] = found
     return {tr.name: _PCS[tr.name] for tr in transitions}
 
@@ -213,7 +216,7 @@ class _Choices:
     def bool(self, name: str) -> z3.BoolRef:
         return self._get(name, "bool")
 
-    def pred(self, name: str) -> Callable[[z3.ExprRef], z3.BoolRef]:
+    def pred(self, name: str) -> Any:  # a callable node -> bool, as Choices.pred's FuncDecl
         return self._get(name, "pred")
 
 
@@ -237,8 +240,9 @@ class _Replay:
                    "ishead": lambda n: ish[vid(n)], "op": lambda t: self.op.get(vid(t), GET)}
         self.m = Model(u, None, statics=statics)
         self.pcs = start_pcs(self.m.transitions)
-        n0, t0 = u.nodes[0], u.threads[0]
-        defaults = {"st": lambda n: ALIVE if z3.is_true(ish[vid(n)]) else UNBORN,
+        n0 = u.nodes[0]
+        defaults: Dict[str, Callable[..., Any]] = {
+                    "st": lambda n: ALIVE if z3.is_true(ish[vid(n)]) else UNBORN,
                     "hasn": lambda n: False, "hasp": lambda n: False, "hold": lambda t, n: NONE,
                     "pc": lambda t: PC["DONE"], "xm": lambda t: NONE, "reqm": lambda t: NONE,
                     "hasrel": lambda t: False, "cont": lambda t: PC["DONE"],
@@ -247,23 +251,20 @@ class _Replay:
         for name, sorts in fields(u).items():
             fill = defaults.get(name) or (lambda *a, _n=n0: _n)
             arrays[name] = u.filled(*sorts[:-1], init=fill)
-        del t0
         self.init = State(arrays, u)
         self.thread_fields = [k for k, sorts in fields(u).items() if sorts[0] == u.T and k != "hold"]
-        self.coverage: Counter = Counter()
         self.ops = 0
 
     # ---- helpers over concrete states -----------------------------------------------------
     def canon(self, s: State, tz: z3.ExprRef) -> State:
-        """s with thread tz's request registers (req, reqm, rel, hasrel, cont) at their defaults
-        when its pc is neither PEND nor SWAP: only grant (PEND), swap and settle_left (SWAP), and
-        the wait conditions of a PEND thread read them, and every step into PEND writes them
-        first, so states that differ only there have the same futures (one state)."""
-        if s.pc[tz].eq(PC["PEND"]) or s.pc[tz].eq(PC["SWAP"]):
+        """s with thread tz's registers that are dead at its pc (_LIVE) at their defaults: no
+        step reads them before a step writes them, so states that differ only there have the
+        same futures (one state)."""
+        pc = str(s.pc[tz])
+        dead = [k for k, live in _LIVE.items() if pc not in live]
+        if not dead:
             return s
-        ch = {k: self.u.store(s.f[k], tz, self.init.f[k][tz])
-              for k in ("req", "reqm", "rel", "hasrel", "cont")}
-        return s.with_(**ch)
+        return s.with_(**{k: self.u.store(s.f[k], tz, self.init.f[k][tz]) for k in dead})
 
     def fresh_thread(self, s: State, tz: z3.ExprRef) -> State:
         """s with thread tz's own fields as in an initial state (pc START, write level 0, the
@@ -359,7 +360,8 @@ class _Replay:
 
         def cands(need: _Need) -> List[Any]:
             if need.kind == "node":
-                ns = list(dict.fromkeys(named + self.removals(s, tz, t, k)))
+                held = [n for n, e in self.node.items() if not s.hold[tz, e].eq(NONE)]
+                ns = list(dict.fromkeys(named + held + self.removals(s, tz, t, k)))
                 return [self.node[n] for n in ns if n in self.node]
             if need.kind == "bool":
                 return [z3.BoolVal(False), z3.BoolVal(True)]
@@ -379,7 +381,7 @@ class _Replay:
 
         def go(assign: Dict[str, Any]) -> Iterator[State]:
             try:
-                guard, post = tr.fn(self.m, s, tz, _Choices(assign))
+                guard, post = tr.fn(self.m, s, tz, cast(Choices, _Choices(assign)))
                 ok = holds(guard)
             except _Need as need:
                 for v in cands(need):
@@ -402,10 +404,10 @@ class _Replay:
         for _depth in range(MAX_SILENT + 1):
             nxt: List[Tuple[State, List[str]]] = []
             for st, path in frontier:
-                pc = str(st.pc[tz])
+                where = (str(st.pc[tz]), str(self.op.get(vid(tz), GET)), str(st.xm[tz]))
                 for tr in self.m.transitions:
-                    # a node-creating step shows as a link and nothing else does (derived)
-                    if pc not in self.pcs[tr.name] or tr.acquires != (want[0][0] == "link"):
+                    # a node-creating step shows as a link (derived): tried only for one
+                    if where not in self.pcs[tr.name] or (tr.acquires and want[0][0] != "link"):
                         continue
                     for post in self.runs(tr, st, tz, t, k, group):
                         d = self.derived(st, post, tz)
@@ -434,14 +436,24 @@ def _key(s: State) -> Tuple[Any, ...]:
     return tuple(s.f[k].key() for k in sorted(s.f))
 
 
-def _dedupe(items: List[Tuple[State, List[str]]]) -> List[Tuple[State, List[str]]]:
-    seen: Dict[Tuple[Any, ...], Tuple[State, List[str]]] = {}
+def _dedupe(items: List[Tuple[State, Any]]) -> List[Tuple[State, Any]]:
+    seen: Dict[Tuple[Any, ...], Tuple[State, Any]] = {}
     for st, path in items:
         seen.setdefault(_key(st), (st, path))
     return list(seen.values())
 
 
 _GROUP = {"link": 3, "unlink": 3}
+
+# Thread registers and the pcs at which some step may read them before writing them (model.py):
+# the request registers only by grant (PEND), swap and settle_left (SWAP) and the wait conditions
+# of a PEND thread, and every step into PEND writes them; y (second node) by the shift, overflow,
+# split, found-lower and delete-successor steps (SH, OVF, S1-S4, F1, F2, DN), written by every
+# step that enters those; s and has_s (spill) by link_up's successor release_spill (S2, S3).
+_REQ = {"PEND", "SWAP"}
+_Y = {"SH", "OVF", "S1", "S2", "S3", "S4", "F1", "F2", "DN"}
+_LIVE = {"req": _REQ, "reqm": _REQ, "rel": _REQ, "hasrel": _REQ, "cont": _REQ, "y": _Y,
+         "s": {"S2", "S3"}, "has_s": {"S2", "S3"}}
 
 
 def replay_trace(source: Union[str, Path, Iterable[Dict[str, Any]]]) -> ReplayReport:
@@ -455,8 +467,8 @@ def replay_trace(source: Union[str, Path, Iterable[Dict[str, Any]]]) -> ReplayRe
     >>> get = [{"seq": 1, "thread": 0, "ev": "begin", "op": "get", "key": 5},
     ...        dict(lock, seq=2, ev="request"), dict(lock, seq=3, ev="acquire"),
     ...        dict(lock, seq=4, ev="release"), {"seq": 5, "thread": 0, "ev": "end", "op": "get"}]
-    >>> replay_trace(get).coverage
-    {'start': 1, 'grant': 1, 'get_end': 1, 'release': 1, 'finish': 1}
+    >>> sorted(replay_trace(get).coverage)
+    ['finish', 'get_end', 'grant', 'release', 'start']
     >>> replay_trace(get[:2] + get[3:]).violation.message  # released without the grant
     'no model transition of this thread produces release R node 1 (level 0) from any of the 1 states the run can be in'
 
@@ -473,13 +485,14 @@ def replay_trace(source: Union[str, Path, Iterable[Dict[str, Any]]]) -> ReplayRe
     r = _Replay(events)
     sc = r.sc
     report = ReplayReport(len(events), len(sc.threads), 0, len(sc.ids))
-    states: List[Tuple[State, List[str]]] = [(r.init, [])]
+    # each state with its explanation so far: the transitions taken, as a cons list of steps
+    states: List[Tuple[State, Any]] = [(r.init, None)]
     pos_in_stream = {i: k for t in sc.threads for k, i in enumerate(sc.stream[t])}
     consumed: Set[int] = set()
 
     def fail(ev: Dict[str, Any], msg: str) -> ReplayReport:
         report.violation = ReplayViolation(ev["seq"], ev["thread"], msg)
-        report.coverage = dict(r.coverage)
+        report.coverage = _taken(states[0][1]) if states else {}
         report.seconds = time.perf_counter() - start
         return report
 
@@ -490,9 +503,9 @@ def replay_trace(source: Union[str, Path, Iterable[Dict[str, Any]]]) -> ReplayRe
         t, k = ev["thread"], pos_in_stream[i]
         idx = sc.stream[t][k:k + _GROUP.get(ev["ev"], 1)]
         group = [events[j] for j in idx]
-        nxt: List[Tuple[State, List[str]]] = []
-        for st, _ in states:
-            nxt += r.advance(st, t, k, group)
+        nxt: List[Tuple[State, Any]] = []
+        for st, hist in states:
+            nxt += [(post, (tuple(path), hist)) for post, path in r.advance(st, t, k, group)]
         good = []
         last = group[-1] if group[-1]["ev"] != "free" else group[-2]
         for st, path in _dedupe(nxt):
@@ -512,8 +525,7 @@ def replay_trace(source: Union[str, Path, Iterable[Dict[str, Any]]]) -> ReplayRe
                 return fail(ev, bad)
         if len(good) > MAX_STATES:
             return fail(ev, "more than %d model states fit the trace here: gave up" % MAX_STATES)
-        r.coverage.update(good[0][1])
-        states = [(st, []) for st, _ in good]
+        states = good
         report.max_states = max(report.max_states, len(states))
         consumed.update(idx)
         return None
@@ -550,15 +562,22 @@ def replay_trace(source: Union[str, Path, Iterable[Dict[str, Any]]]) -> ReplayRe
         bad = step(i)
         if bad is not None:
             return bad
-    for st, _ in states:
-        if all(st.pc[tz].eq(PC["DONE"]) for tz in r.u.threads):
-            break
-    else:
+    done = [hist for st, hist in states if all(st.pc[tz].eq(PC["DONE"]) for tz in r.u.threads)]
+    if not done:
         last = events[-1] if events else {"seq": 0, "thread": 0}
         return fail(last, "the trace ends inside an operation")
-    report.coverage = dict(r.coverage)
+    report.coverage = _taken(done[0])
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _taken(hist: Any) -> Dict[str, int]:
+    """Transition -> times taken along one explanation (a cons list of steps)."""
+    out: "Counter[str]" = Counter()
+    while hist is not None:
+        names, hist = hist
+        out.update(names)
+    return dict(out)
 
 
 def _show(group: List[Dict[str, Any]]) -> str:

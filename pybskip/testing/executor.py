@@ -56,10 +56,12 @@ class Engine:
         if self.has_noise:
             self.lib.bskip_noise_set(level)
 
-    def new_map(self, node_bytes: int = 256, seed: int = 1) -> Any:
+    def new_map(self, node_bytes: int = 256, seed: int = 1, promote_prob: float = 0.0) -> Any:
+        """A fresh map (promote_prob 0: the core's default, 1/(2 x capacity))."""
         opts = self.ffi.new("bskip_options *")
         opts.node_bytes = node_bytes
         opts.seed = seed
+        opts.promote_prob = promote_prob
         out = self.ffi.new("bskip **")
         rc = self.lib.bskip_new(out, opts)
         if rc != 0:
@@ -117,13 +119,13 @@ def _output(op: Op, c: Any, keys: Any, vals: Any, ffi: Any) -> Any:
 
 
 def run_program(program: Program, engine: Optional[Engine] = None, *, noise: int = 0,
-                node_bytes: int = 256, seed: int = 1) -> List[Event]:
+                node_bytes: int = 256, seed: int = 1, promote_prob: float = 0.0) -> List[Event]:
     """Runs `program` once on a fresh map and returns its history (setup client last).
 
     O(total ops) plus thread start-up; the GIL is released while the threads run.
     """
     engine = engine or Engine.load()
-    m = engine.new_map(node_bytes, seed)
+    m = engine.new_map(node_bytes, seed, promote_prob)
     events: List[Event] = []
     setup_client = len(program.threads)
     engine.set_noise(0)

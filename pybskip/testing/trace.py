@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import threading
 from pathlib import Path
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, Callable, List, Optional, Tuple, Union
 
 from .executor import Engine, run_program
 from .program import build_program
@@ -41,8 +41,10 @@ def _traced(path: Union[str, Path], engine: Optional[Engine],
 
 
 def record_trace(path: Union[str, Path], *, threads: int = 4, max_ops: int = 60, keys: int = 48,
-                 seed: int = 1, noise: int = 3, engine: Optional[Engine] = None) -> int:
-    """Runs one random program of `threads` threads and writes its lock trace to `path`.
+                 seed: int = 1, noise: int = 3, engine: Optional[Engine] = None,
+                 node_bytes: int = 256, promote_prob: float = 0.0) -> int:
+    """Runs one random program of `threads` threads and writes its lock trace to `path`
+    (promote_prob 0.5 with 256-byte nodes gives maps of 4-6 levels from a few dozen keys).
 
     Returns the number of events written. Raises RuntimeError if the engine has no tracing.
     O(total ops x levels).
@@ -56,15 +58,18 @@ def record_trace(path: Union[str, Path], *, threads: int = 4, max_ops: int = 60,
                             max_threads=threads, max_ops=max_ops, key_range=keys)
 
     def run(e: Engine) -> None:
-        run_program(program, e, noise=noise, seed=seed)
+        run_program(program, e, noise=noise, seed=seed, node_bytes=node_bytes,
+                    promote_prob=promote_prob)
     return _traced(path, engine, run)
 
 
 def record_batch_trace(path: Union[str, Path], *, threads: int = 4, rounds: int = 25,
-                       keys: int = 3000, seed: int = 1, engine: Optional[Engine] = None) -> int:
-    """Runs `threads` real threads, each calling put_many (sorted runs of 5, 70 or 200 keys: both
+                       keys: int = 3000, seed: int = 1, engine: Optional[Engine] = None,
+                       sizes: Tuple[int, ...] = (5, 70, 200), point_calls: bool = False) -> int:
+    """Runs `threads` real threads, each calling put_many (sorted runs of `sizes` keys: both
     the per-key path and the sorted-run path), get_many and delete_many `rounds` times on one
-    map with 256-byte nodes, and writes the lock trace to `path`. Returns the number of events.
+    map with 256-byte nodes, and writes the lock trace to `path`; with `point_calls` each round
+    also calls put_if_absent, floor and ceiling on a random key. Returns the number of events.
     Raises RuntimeError if the engine has no tracing or a call fails. O(rounds x batch x levels).
     """
     errors: List[str] = []
@@ -76,7 +81,7 @@ def record_batch_trace(path: Union[str, Path], *, threads: int = 4, rounds: int 
         def worker(wseed: int) -> None:
             rnd = random.Random(wseed)
             for _ in range(rounds):
-                n = rnd.choice((5, 70, 200))
+                n = rnd.choice(sizes)
                 ks = sorted(rnd.sample(range(keys), n))
                 arr: Any = ffi.new("int64_t[]", ks)
                 out: Any = ffi.new("int64_t[]", n)
@@ -86,6 +91,15 @@ def record_batch_trace(path: Union[str, Path], *, threads: int = 4, rounds: int 
                 if min(rc, rc2, rc3) < 0:
                     errors.append("batch call failed: %d %d %d" % (rc, rc2, rc3))
                     return
+                if point_calls:
+                    k = rnd.randrange(keys)
+                    one: Any = ffi.new("int64_t[2]")
+                    rcs = (lib.bskip_put_if_absent(m, k, k, one),
+                           lib.bskip_floor(m, k, one, one + 1),
+                           lib.bskip_ceiling(m, k, one, one + 1))
+                    if min(rcs) < 0:
+                        errors.append("point call failed: %s" % (rcs,))
+                        return
         ts = [threading.Thread(target=worker, args=(seed * 1000 + i,)) for i in range(threads)]
         for t in ts:
             t.start()
