@@ -4,8 +4,9 @@
 Every patch in tests/mutants/ is applied to a fresh copy of core_c in a temporary directory, and
 the copy is attacked within a time budget (default 60 s per mutant):
   0. trace validation: lock traces of the patched core (a random 4-thread program, and 4 threads
-     of batch calls) are checked against the protocol's rules (pybskip.spec.check_trace); a
-     trace that does not conform catches it;
+     of batch calls) are checked against the protocol's rules (pybskip.spec.check_trace), then a
+     small 3-thread trace of a tall map is replayed through the model's transitions
+     (pybskip.spec.replay); a trace that does not conform or replay catches it;
   1. the concurrent history hunt (pybskip.testing.hunt: random programs on pthreads with schedule
      noise, every history checked for linearizability, the structure validated after every run)
      against an instrumented cffi build of the patched sources, in a child process (so a crash
@@ -51,6 +52,7 @@ from pybskip.testing.executor import Engine
 from pybskip.testing.hunt import hunt
 from pybskip.testing.trace import record_batch_trace, record_trace
 from pybskip.spec import check_trace
+from pybskip.spec.replay import replay_trace
 engine = Engine(mod.ffi, mod.lib, "mutant")
 t0 = time.monotonic()
 (tmp / "out").mkdir(exist_ok=True)
@@ -62,6 +64,13 @@ for i, record in enumerate((record_trace, record_batch_trace)):  # trace validat
         print(json.dumps({"caught": True, "kind": "trace validation: " + str(rep.violation),
                           "histories": 0, "seconds": time.monotonic() - t0, "paths": [str(path)]}))
         sys.exit(0)
+path = tmp / "out" / "trace-replay.jsonl"  # then a small trace of a tall map, through the model
+record_trace(path, threads=3, max_ops=20, seed=seed, engine=engine, promote_prob=0.5)
+rep = replay_trace(path)
+if not rep.ok:
+    print(json.dumps({"caught": True, "kind": "trace replay: " + str(rep.violation),
+                      "histories": 0, "seconds": time.monotonic() - t0, "paths": [str(path)]}))
+    sys.exit(0)
 report = hunt(budget, engine=engine, seed=seed, out_dir=tmp / "out")
 f = report.failure
 print(json.dumps({"caught": f is not None, "kind": f.kind if f else None,
@@ -146,7 +155,7 @@ def main() -> int:
                 # glibc's heap checks...) is the patched core corrupting memory or aborting
                 how = "the hunt crashing (%s): the patched core corrupted memory or aborted" % (
                     h["crashed"])
-            elif h.get("caught") and str(h["kind"]).startswith("trace validation"):
+            elif h.get("caught") and str(h["kind"]).startswith("trace "):
                 how = "%s (after %.1fs)" % (h["kind"], h["seconds"])
             elif h.get("caught"):
                 how = "%s history after %.1fs (%d histories)" % (h["kind"], h["seconds"], h["histories"])

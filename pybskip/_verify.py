@@ -237,11 +237,14 @@ def step_sequential(seed: int) -> StepResult:
 
 def step_trace(out: Path, seed: int) -> StepResult:
     """A lock trace of a random 4-thread program, and one of 4 threads of batch calls
-    (put_many/get_many/delete_many), each checked against the protocol's rules."""
+    (put_many/get_many/delete_many), each checked against the protocol's rules; then a trace of
+    3 threads on a tall map (4+ levels) replayed through the model's transitions."""
     from . import spec
+    from .spec.replay import replay_trace
     from .testing.trace import record_batch_trace, record_trace
 
     path, batch = out / "lock-trace.jsonl", out / "lock-trace-batch.jsonl"
+    tall = out / "lock-trace-replayed.jsonl"
     events = record_trace(path, threads=4, seed=seed)
     report = spec.check_trace(path)
     if not report.ok:
@@ -250,8 +253,14 @@ def step_trace(out: Path, seed: int) -> StepResult:
     report = spec.check_trace(batch)
     if not report.ok:
         return StepResult("trace", False, "batch calls: %s (trace: %s)" % (report.describe(), batch))
+    record_trace(tall, threads=3, max_ops=20, seed=seed, promote_prob=0.5)
+    replay = replay_trace(tall)
+    if not replay.ok:
+        return StepResult("trace", False, "%s (trace: %s)" % (replay.describe(), tall))
     return StepResult("trace", True, "%d lock events from 4 threads conform; batch calls: %d events "
-                      "conform" % (events, batch_events))
+                      "conform; %d events of a %d-node map replay through the model (%d "
+                      "transitions taken)" % (events, batch_events, replay.events, replay.nodes,
+                                              len(replay.coverage)))
 
 
 def _hunt_counts(programs: int, histories: int, operations: int, verdicts: Dict[str, int],

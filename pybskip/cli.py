@@ -53,11 +53,10 @@ def _run_trace(args: argparse.Namespace) -> int:
     print("%d lock events from %d threads written to %s" % (events, args.threads, args.file))
     if not args.check:
         return 0
-    from .spec import check_trace
+    from .spec.__main__ import _check  # the rules, then the replay: as `pybskip check-trace`
 
-    report = check_trace(args.file)
-    print("%s: %s" % (args.file, report.describe()))
-    return 0 if report.ok else 1
+    return _check(argparse.Namespace(file=args.file, no_replay=False, coverage=False,
+                                     parser=args.parser))
 
 
 def _add_verify(sub: Any) -> None:

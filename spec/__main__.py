@@ -11,8 +11,11 @@ subcommands are `pybskip prove | variants | bounded | check-trace` (add_spec_com
                                             refuted: N/N`; exit 0 only if all are refuted
   python -m pybskip.spec bounded [--depth D]  bounded checks of the real protocol, to depth D
                                             (5..12, default 8); exit 0 if all ok
-  python -m pybskip.spec check-trace FILE   exit 0 conforms, 1 does not (first bad step printed),
-                                            3 bad input (unreadable file or malformed event)
+  python -m pybskip.spec check-trace FILE   the rules, then a replay through the model's
+                                            transitions (replay.py; --no-replay: rules only,
+                                            --coverage: transitions taken); exit 0 conforms and
+                                            replays, 1 does not (first bad step printed), 3 bad
+                                            input (unreadable file or malformed event)
 Exit status 2: usage error (argparse); 130: interrupted.
 """
 from __future__ import annotations
@@ -76,18 +79,39 @@ def _bounded(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from . import check_trace
-    from .trace_check import TraceFormatError
+    from .replay import replay_trace
+    from .trace_check import TraceFormatError, load_trace
 
     path = args.file
     try:
         with open(path, "rb"):
             pass
         report = check_trace(path)
+        print("%s: %s" % (path, report.describe()))
+        if not report.ok:
+            return 1
+        if args.no_replay:
+            print("%s: replay through the model: not run (--no-replay)" % path)
+            return 0
+        if not any(ev["ev"] == "request" for ev in load_trace(path)):
+            print("%s: replay through the model: not run: the trace has no lock requests (only a "
+                  "full recording, `pybskip trace FILE`, can be replayed); checked by the rules "
+                  "only" % path)
+            return 0
+        replay = replay_trace(path)
     except (OSError, TraceFormatError, ValueError) as exc:
         print("%s: bad input: %s" % (args.parser.prog, exc), file=sys.stderr)
         return EXIT_BAD_INPUT
-    print("%s: %s" % (path, report.describe()))
-    return 0 if report.ok else 1
+    print("%s: %s" % (path, replay.describe()))
+    if args.coverage or not replay.ok:
+        from .model import Model
+        from .universe import Universe
+
+        names = [t.name for t in Model(Universe()).transitions]
+        print("  transitions taken: %s" % ", ".join(
+            "%s %d" % (n, replay.coverage[n]) for n in names if n in replay.coverage))
+        print("  never taken: %s" % (", ".join(replay.uncovered(names)) or "none"))
+    return 0 if replay.ok else 1
 
 
 def add_spec_commands(sub: Any) -> None:
@@ -116,8 +140,14 @@ def add_spec_commands(sub: Any) -> None:
                    "at 5, 45 s at 8, 80 s at 9 on one core)" % (DEPTH_MIN, DEPTH_MAX, DEPTH_DEFAULT))
     p.set_defaults(run=_bounded, parser=p)
     p = add_parser(sub, "check-trace", help="check a lock trace (JSON Lines) recorded from core_c "
-                   "against the model (exit 0 conforms, 1 not, 3 bad input)")
+                   "against the protocol's rules and replay it through the model (exit 0 "
+                   "conforms, 1 not, 3 bad input)")
     p.add_argument("file", help="the trace (pybskip trace FILE records one)")
+    p.add_argument("--no-replay", action="store_true",
+                   help="check the rules only, without replaying the trace through the model's "
+                   "transitions (the replay takes about 10 ms per event)")
+    p.add_argument("--coverage", action="store_true",
+                   help="print which model transitions the replayed trace took, and which never")
     p.crash_exit = EXIT_BAD_INPUT
     p.set_defaults(run=_check, parser=p)
 

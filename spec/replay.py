@@ -38,7 +38,8 @@ snapshots of the operation; booleans are tried both ways. A `kids` snapshot must
 model's parent entries of that node.
 
 Static facts come from the whole trace: a node's level from its events, heads are the nodes never
-linked (so the map must be created after tracing starts), positions from the order of link events
+linked (so the map must be created after tracing starts) plus one head (id -1) above the highest
+level named, since core_c's map has a head on each of its 32 levels, positions from the order of link events
 (a node gets its place right after the node it was linked after, and keeps it: unlinked nodes keep
 theirs, as the model's static positions require).
 
@@ -66,6 +67,8 @@ from .universe import (ALIVE, DELETE, FREED, GET, NONE, PC, PUT, RD, SCAN, UNBOR
 
 MAX_SILENT = 4          # silent steps tried before the step that produces an event
 MAX_STATES = 64         # states kept at once (more: the replay gives up, never accepts)
+MAX_LEVELS = 32         # core_c's BSKIP_MAX_LEVELS: a map has a head on every level
+PHANTOM_HEAD = -1       # the node id of the head above every level the trace names
 
 _OPS = {"get": GET, "put": PUT, "delete": DELETE, "scan": SCAN}
 _MODE = {"R": RD, "W": WR}
@@ -164,6 +167,12 @@ class _Scene:
                         "nodes %d and %d (level %d) are used but never linked: record the trace "
                         "of a map created after tracing starts" % (self.heads[lv], n, lv))
                 self.heads[lv] = n
+        # core_c creates the heads of all levels with the map; one above the highest the trace
+        # names stands for them (a delete pass may start at a level only if none is above it)
+        top = max(self.heads, default=-1)
+        if top + 1 < MAX_LEVELS:
+            self.heads[top + 1] = PHANTOM_HEAD
+            level[PHANTOM_HEAD] = top + 1
         order: Dict[int, List[int]] = {lv: [h] for lv, h in self.heads.items()}
         for n, lv, after in linked:
             row = order.setdefault(lv, [])
