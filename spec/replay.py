@@ -103,8 +103,8 @@ class ReplayReport:
         return [t for t in model_transitions if t not in self.coverage]
 
     def describe(self) -> str:
-        head = "%d events, %d threads, %d operations, %d nodes, %.1f s" % (
-            self.events, self.threads, self.ops, self.nodes, self.seconds)
+        head = "%d events, %d threads, %d operations, %d nodes" % (
+            self.events, self.threads, self.ops, self.nodes)
         if self.ok:
             return "replays through the model: %s; %d transitions exercised" % (
                 head, len(self.coverage))

@@ -40,12 +40,12 @@ def traces(tmp_path_factory):
     """Three real traces (recorded once for the module) and their replays."""
     d = tmp_path_factory.mktemp("replay")
     out = {}
-    record_trace(d / "program.jsonl", threads=4, max_ops=40, keys=48, seed=3)
+    record_trace(d / "program.jsonl", threads=4, max_ops=30, keys=48, seed=3)
     for seed in range(1, 9):  # real threads: record until the run merged a node (an unlink)
         record_trace(d / "tall.jsonl", threads=3, max_ops=40, keys=48, seed=seed, promote_prob=0.5)
         if any(e["ev"] == "unlink" for e in _events(d / "tall.jsonl")):
             break
-    record_batch_trace(d / "batch.jsonl", threads=2, rounds=2, keys=300, seed=1, sizes=(70,),
+    record_batch_trace(d / "batch.jsonl", threads=2, rounds=1, keys=300, seed=1, sizes=(70,),
                        point_calls=True)
     for name in ("program", "tall", "batch"):
         path = d / (name + ".jsonl")

@@ -7,13 +7,20 @@
  * Test-only: `make install` does not install this header (bskip.h and bskip_exec.h are the public
  * API), though the library exports these functions like any other bskip_ function.
  *
- * Trace format (JSON Lines, one event per line, ascending `seq`; spec/ checks it):
- *   {"seq":1,"thread":0,"ev":"begin","op":"put","key":42}
- *   {"seq":2,"thread":0,"ev":"acquire","mode":"R","node":3,"level":1,"key":null}
- *   {"seq":3,"thread":0,"ev":"release","mode":"R","node":3,"level":1,"key":null}
+ * Trace format (JSON Lines, one event per line, ascending `seq`; spec/ checks it by its rules,
+ * trace_check.py, and replays it through the model's transitions, replay.py):
+ *   {"seq":1,"thread":0,"ev":"begin","op":"put","key":42,"height":2}  (height: a put's only)
+ *   {"seq":2,"thread":0,"ev":"request","mode":"R","node":3,"level":1,"key":null}
+ *   {"seq":3,"thread":0,"ev":"acquire","mode":"R","node":3,"level":1,"key":null}
+ *   {"seq":4,"thread":0,"ev":"release","mode":"W","node":3,"level":1,"key":null,"kids":[12,15]}
  *   {"seq":5,"thread":0,"ev":"link","node":12,"level":0,"after":7}     (after null: a head)
  *   {"seq":8,"thread":1,"ev":"unlink","node":12,"level":0,"after":7}
- *   {"seq":9,"thread":0,"ev":"end","op":"put"}
+ *   {"seq":9,"thread":1,"ev":"free","node":12,"level":0}
+ *   {"seq":10,"thread":0,"ev":"end","op":"put"}
+ * "request" is recorded just before the thread asks the rwlock (it may then wait), "acquire" just
+ * after it returns. A write release above level 0 carries "kids": the ids of the nodes its
+ * entries' down pointers name (in entry order), read while the lock is still held. "free" follows
+ * the release of a node a delete unlinked, just before its memory is returned.
  * "link" records a new node linked right after `after` (just before the new node's acquire);
  * "unlink" records a node removed from after `after` (while its unlinker still holds both), so
  * the checker knows each level's list order by node identity (spec/trace_check.py).
