@@ -39,7 +39,7 @@ MUTANTS = ROOT / "tests" / "mutants"
 HUNG_GRACE = 30.0  # seconds past its budget after which a hunt that has not returned is stuck
 
 HUNT_CHILD = r"""
-import importlib.util, json, sys, time
+import importlib.util, json, os, sys, time
 from pathlib import Path
 tmp, budget, seed = Path(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 sys.path.insert(0, str(tmp / "pybskip"))
@@ -50,7 +50,7 @@ spec = importlib.util.spec_from_file_location("_mutant_cffi", lib_path)
 mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
 from pybskip.testing.executor import Engine
 from pybskip.testing.hunt import hunt
-from pybskip.testing.trace import record_batch_trace, record_trace
+from pybskip.testing.trace import TraceHung, record_batch_trace, record_trace
 from pybskip.spec import check_trace
 from pybskip.spec.replay import replay_trace
 engine = Engine(mod.ffi, mod.lib, "mutant")
@@ -65,7 +65,15 @@ for i, record in enumerate((record_trace, record_batch_trace)):  # trace validat
                           "histories": 0, "seconds": time.monotonic() - t0, "paths": [str(path)]}))
         sys.exit(0)
 path = tmp / "out" / "trace-replay.jsonl"  # then a small trace of a tall map, through the model
-record_trace(path, threads=3, max_ops=20, seed=seed, engine=engine, promote_prob=0.5)
+try:
+    record_trace(path, threads=3, max_ops=20, seed=seed, engine=engine, promote_prob=0.5,
+                 watchdog=20.0)
+except TraceHung as hung:  # the partial trace says who was left inside an operation
+    print(json.dumps({"caught": True, "kind": "trace: the run hung (%d events kept): %s" % (
+        hung.events, check_trace(path).describe()), "histories": 0,
+        "seconds": time.monotonic() - t0, "paths": [str(path)]}))
+    sys.stdout.flush()
+    os._exit(0)
 rep = replay_trace(path)
 if not rep.ok:
     print(json.dumps({"caught": True, "kind": "trace replay: " + str(rep.violation),

@@ -103,6 +103,7 @@ enum { BSKIP_FEATURE_TRACE = 1, BSKIP_FEATURE_NOISE = 2, BSKIP_FEATURE_FAILALLOC
 int bskip_testing_features(void);
 int bskip_trace_start(void);
 int64_t bskip_trace_stop(const char *path);
+int64_t bskip_trace_dump(const char *path);
 int bskip_noise_set(int level);
 int bskip_failalloc_set(int64_t nth, int sticky);
 int64_t bskip_alloc_count(void);

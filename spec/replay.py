@@ -430,6 +430,29 @@ class _Replay:
                 break
         return results
 
+    def stuck(self, s: State) -> str:
+        """Where each unfinished thread stands (for a trace cut short, e.g. by a watchdog): the
+        lock it asked for and who holds it (a cycle here is a deadlock), or its last step."""
+        parts = []
+        for t, tz in self.thread.items():
+            pc = str(s.pc[tz])
+            if pc == "DONE":
+                continue
+            held = ", ".join("%s %d" % (_MODE_NAME[str(s.hold[tz, e])], n)
+                             for n, e in self.node.items() if not s.hold[tz, e].eq(NONE))
+            what = "thread %d (holding %s)" % (t, held or "nothing")
+            if pc == "PEND":
+                req = s.req[tz]
+                holders = ["thread %d (%s)" % (v, _MODE_NAME[str(s.hold[vz, req])])
+                           for v, vz in self.thread.items()
+                           if v != t and not s.hold[vz, req].eq(NONE)]
+                what += " waits for %s node %d, held by %s" % (
+                    _MODE_NAME[str(s.reqm[tz])], self.nid(req), ", ".join(holders) or "nobody")
+            else:
+                what += " stopped at %s" % pc
+            parts.append(what)
+        return "; ".join(parts)
+
     def safe(self, s: State) -> Optional[str]:
         u = self.u
         for t in u.threads:
@@ -571,10 +594,14 @@ def replay_trace(source: Union[str, Path, Iterable[Dict[str, Any]]]) -> ReplayRe
         bad = step(i)
         if bad is not None:
             return bad
+    for i in sorted(deferred.values()):  # requests never granted (a run cut short): taken now
+        bad = step(i)
+        if bad is not None:
+            return bad
     done = [hist for st, hist in states if all(st.pc[tz].eq(PC["DONE"]) for tz in r.u.threads)]
     if not done:
         last = events[-1] if events else {"seq": 0, "thread": 0}
-        return fail(last, "the trace ends inside an operation")
+        return fail(last, "the trace ends inside an operation: " + r.stuck(states[0][0]))
     report.coverage = _taken(done[0])
     report.seconds = time.perf_counter() - start
     return report

@@ -10,6 +10,8 @@ traces, corrupted the way broken C code would write them, must be rejected at th
 a lock released that was never granted, a child that no down pointer names, a node's down pointers
 that disagree with the model's, an acquisition out of the global order, a node freed while its
 unlinker still holds it, and a trace that ends inside an operation.
+A watchdog that fires while the threads run keeps the partial trace (a prefix of the seqs), and
+the replay of a cut trace names each unfinished thread, the lock it waits for and its holders.
 Made to fail once on purpose: with the kids-snapshot comparison removed from replay.step the
 down-pointer corruption was accepted (test_wrong_kids_rejected failed).
 """
@@ -19,8 +21,8 @@ from collections import Counter
 import pytest
 
 from pybskip.spec.replay import ReplayReport, replay_trace
-from pybskip.spec.trace_check import TraceFormatError
-from pybskip.testing.trace import record_batch_trace, record_trace
+from pybskip.spec.trace_check import TraceFormatError, check_trace
+from pybskip.testing.trace import TraceHung, record_batch_trace, record_trace
 
 COVERED_BY_REAL_TRACES = {
     "start", "grant", "swap", "right", "down", "get_end", "scan_level0", "scan_next", "scan_end",
@@ -146,3 +148,21 @@ def test_map_created_before_tracing_is_an_input_error():
          "key": None} for i, n in enumerate((1, 7))]
     with pytest.raises(TraceFormatError, match="never linked"):
         replay_trace(two_heads)
+
+
+def test_watchdog_keeps_a_partial_trace(tmp_path):
+    """A run still going when its watchdog fires: the events so far are written while the threads
+    go on (bskip_trace_dump), as a prefix of the seqs, and both checks say who is mid-operation."""
+    path = tmp_path / "cut.jsonl"
+    with pytest.raises(TraceHung) as info:
+        record_trace(path, threads=4, max_ops=4000, keys=48, seed=4, watchdog=0.3)
+    hung = info.value
+    hung.worker.join()  # this run was only long, not stuck: let it end before tracing again
+    events = _events(path)
+    assert hung.events == len(events) > 0
+    assert [e["seq"] for e in events] == list(range(len(events)))  # a prefix: no seq missing
+    rules = check_trace(events)
+    assert not rules.ok and rules.violation.rule == "unfinished", rules.describe()
+    cut = events[:400]  # a prefix of a prefix (the replay costs ~10 ms an event)
+    report = replay_trace(cut)
+    assert not report.ok and "ends inside an operation: thread" in report.violation.message

@@ -53,6 +53,11 @@ BSKIP_API int bskip_trace_start(void);
  * BSKIP_ENOTSUP, BSKIP_ENOMEM, BSKIP_ESYS (file), BSKIP_EINVAL (path NULL). */
 BSKIP_API int64_t bskip_trace_stop(const char *path);
 
+/* Writes the events recorded so far to `path` (a prefix of the seqs: every event with seq below
+ * the first one missing) while recording goes on, e.g. from a watchdog when a traced run hangs.
+ * Returns the number written, or BSKIP_ENOTSUP, BSKIP_ENOMEM, BSKIP_ESYS, BSKIP_EINVAL. */
+BSKIP_API int64_t bskip_trace_dump(const char *path);
+
 /* Sets schedule noise: 0 = off; 1..10 = more frequent and longer random spins and yields at every
  * lock acquire and release. Returns BSKIP_OK, BSKIP_EINVAL or BSKIP_ENOTSUP. */
 BSKIP_API int bskip_noise_set(int level);

@@ -5,6 +5,9 @@
  * A global atomic counter gives every event its `seq`. Acquire events are recorded after the lock
  * is obtained and release events before it is given up (lock.h), so for any one lock the seq
  * order of its events is the real order of its holders.
+ * bskip_trace_dump writes what is recorded so far while recording goes on (a watchdog's view of a
+ * run that hangs): it holds every buffer's mutex at once, and a thread takes its seq and appends
+ * under its buffer's mutex, so the dump holds exactly the events with seq 0..n-1.
  * Invariants: a buffer belongs to one thread and one session (`session` changes at every start,
  * which makes a thread open a new buffer); buffers are freed only by start/stop, which REQUIRE
  * that no operation is in flight.
@@ -38,6 +41,8 @@ typedef struct trace_rec {
 typedef struct trace_buf {
     struct trace_buf *next;
     uint32_t thread;
+    pthread_mutex_t mu; /* guards count, capacity, recs: taken by its thread to append, and by a
+                         * dump (every buffer's at once, so the dump sees a prefix of the seqs) */
     size_t count, capacity;
     trace_rec *recs;
 } trace_buf;
@@ -58,6 +63,10 @@ static trace_buf *thread_buf(void) {
     if (tl_buf != NULL && tl_session == s) return tl_buf;
     trace_buf *b = calloc(1, sizeof *b);
     if (b == NULL) return NULL;
+    if (pthread_mutex_init(&b->mu, NULL) != 0) {
+        free(b);
+        return NULL;
+    }
     pthread_mutex_lock(&bufs_mu);
     b->thread = threads_seen++;
     b->next = bufs;
@@ -74,24 +83,28 @@ static void record(trace_rec r) { /* takes ownership of r.kids */
         return;
     }
     trace_buf *b = thread_buf();
-    if (b != NULL && b->count == b->capacity) {
-        size_t cap = b->capacity ? b->capacity * 2 : 4096;
-        trace_rec *grown = realloc(b->recs, cap * sizeof *grown);
-        if (grown == NULL) {
-            b = NULL;
-        } else {
-            b->recs = grown;
-            b->capacity = cap;
-        }
-    }
     if (b == NULL) {
         free(r.kids);
         atomic_store(&lost_events, true);
         return;
     }
+    pthread_mutex_lock(&b->mu); /* a dump holds it while it copies: the seq and the append are one */
+    if (b->count == b->capacity) {
+        size_t cap = b->capacity ? b->capacity * 2 : 4096;
+        trace_rec *grown = realloc(b->recs, cap * sizeof *grown);
+        if (grown == NULL) {
+            pthread_mutex_unlock(&b->mu);
+            free(r.kids);
+            atomic_store(&lost_events, true);
+            return;
+        }
+        b->recs = grown;
+        b->capacity = cap;
+    }
     r.thread = b->thread;
     r.seq = atomic_fetch_add_explicit(&seq_counter, 1, memory_order_acq_rel);
     b->recs[b->count++] = r;
+    pthread_mutex_unlock(&b->mu);
 }
 
 static const uint8_t lock_evs[] = {[TRACE_REQUEST] = EV_REQUEST, [TRACE_GRANT] = EV_ACQUIRE,
@@ -139,6 +152,7 @@ static void free_bufs(void) {
         trace_buf *b = bufs;
         bufs = b->next;
         for (size_t i = 0; i < b->count; i++) free(b->recs[i].kids);
+        pthread_mutex_destroy(&b->mu);
         free(b->recs);
         free(b);
     }
@@ -196,10 +210,9 @@ static void write_rec(FILE *f, const trace_rec *r) {
     }
 }
 
-int64_t bskip_trace_stop(const char *path) {
-    if (path == NULL) return BSKIP_EINVAL;
-    pthread_mutex_lock(&bufs_mu);
-    atomic_store(&recording, false);
+/* Writes every recorded event in seq order. REQUIRES: bufs_mu held and no append in progress
+ * (every buffer's mu held, or nothing recording). */
+static int64_t write_all(const char *path) {
     size_t total = 0;
     for (trace_buf *b = bufs; b != NULL; b = b->next) total += b->count;
     trace_rec *all = malloc((total ? total : 1) * sizeof *all);
@@ -217,13 +230,35 @@ int64_t bskip_trace_stop(const char *path) {
         }
         free(all);
     }
+    return atomic_load(&lost_events) ? BSKIP_ENOMEM : rc;
+}
+
+int64_t bskip_trace_stop(const char *path) {
+    if (path == NULL) return BSKIP_EINVAL;
+    pthread_mutex_lock(&bufs_mu);
+    atomic_store(&recording, false);
+    int64_t rc = write_all(path); /* REQUIRES of stop: no operation in flight */
     free_bufs();
     pthread_mutex_unlock(&bufs_mu);
-    return atomic_load(&lost_events) ? BSKIP_ENOMEM : rc;
+    return rc;
+}
+
+int64_t bskip_trace_dump(const char *path) {
+    if (path == NULL) return BSKIP_EINVAL;
+    pthread_mutex_lock(&bufs_mu); /* order: bufs_mu, then the buffers' mu in list order */
+    for (trace_buf *b = bufs; b != NULL; b = b->next) pthread_mutex_lock(&b->mu);
+    int64_t rc = write_all(path); /* no append in progress: the seqs written are 0..n-1 */
+    for (trace_buf *b = bufs; b != NULL; b = b->next) pthread_mutex_unlock(&b->mu);
+    pthread_mutex_unlock(&bufs_mu);
+    return rc;
 }
 #else
 int bskip_trace_start(void) { return BSKIP_ENOTSUP; }
 int64_t bskip_trace_stop(const char *path) {
+    (void)path;
+    return BSKIP_ENOTSUP;
+}
+int64_t bskip_trace_dump(const char *path) {
     (void)path;
     return BSKIP_ENOTSUP;
 }

@@ -6,8 +6,10 @@ runs a random program on real pthreads with tracing on and writes the trace as J
 in core_c/include/bskip_testing.h), for `pybskip.spec` to check against the protocol model.
 record_batch_trace does the same for the batch calls (put_many, get_many, delete_many) from real
 threads on one map created after tracing starts (so every node's link event is in the trace).
+A watchdog (record_trace(watchdog=s)) ends the wait for a run that hangs and keeps its partial
+trace (TraceHung), for the replay to show who waits for whom.
 Invariant: tracing is switched on only for the duration of one run (run_program call, or batch
-threads).
+threads), or, after a TraceHung, until the next start.
 """
 from __future__ import annotations
 
@@ -20,20 +22,54 @@ from .executor import Engine, run_program
 from .program import build_program
 
 
+class TraceHung(RuntimeError):
+    """A traced run did not finish within its watchdog time: the events recorded until then are
+    in `path` (`events` of them). The run's threads are still stuck in the core (a deadlock or a
+    livelock): the process cannot free them and should exit."""
+
+    def __init__(self, path: Union[str, Path], events: int, seconds: float,
+                 worker: threading.Thread) -> None:
+        super().__init__("the traced run did not finish within %g s (hung: deadlock or "
+                         "livelock); the %d events recorded until then are in %s"
+                         % (seconds, events, path))
+        self.path, self.events, self.seconds = Path(path), events, seconds
+        self.worker = worker  # the run's thread: join it if the run was only slow
+
+
 def _traced(path: Union[str, Path], engine: Optional[Engine],
-            run: Callable[[Engine], None]) -> int:
+            run: Callable[[Engine], None], watchdog: Optional[float] = None) -> int:
     """Runs run(engine) with lock tracing on and writes the trace to `path`; returns the number
-    of events. Raises RuntimeError if the engine has no tracing or the trace cannot be written.
-    The one place tracing is switched on and off."""
+    of events. With `watchdog` seconds, a run still going after that long is left running and
+    the events recorded so far are written (bskip_trace_dump): TraceHung. Raises RuntimeError if
+    the engine has no tracing or the trace cannot be written. The one place tracing is switched
+    on and off."""
     engine = engine or Engine.load()
     lib, ffi = engine.lib, engine.ffi
     if not engine.features & lib.BSKIP_FEATURE_TRACE:
         raise RuntimeError("engine %s was built without lock tracing" % engine.name)
     lib.bskip_trace_start()
-    try:
-        run(engine)
-    finally:
+    if watchdog is not None:
+        failed: List[BaseException] = []
+
+        def body() -> None:
+            try:
+                run(engine)
+            except BaseException as exc:  # re-raised in the caller's thread below
+                failed.append(exc)
+        worker = threading.Thread(target=body, daemon=True, name="traced-run")
+        worker.start()
+        worker.join(watchdog)
+        if worker.is_alive():
+            raise TraceHung(path, int(lib.bskip_trace_dump(str(path).encode())), watchdog, worker)
+        if failed:
+            lib.bskip_trace_stop(str(path).encode())
+            raise failed[0]
         count = int(lib.bskip_trace_stop(str(path).encode()))
+    else:
+        try:
+            run(engine)
+        finally:
+            count = int(lib.bskip_trace_stop(str(path).encode()))
     if count < 0:
         raise RuntimeError("writing the trace to %s failed: %s"
                            % (path, ffi.string(lib.bskip_strerror(count)).decode()))
@@ -42,11 +78,13 @@ def _traced(path: Union[str, Path], engine: Optional[Engine],
 
 def record_trace(path: Union[str, Path], *, threads: int = 4, max_ops: int = 60, keys: int = 48,
                  seed: int = 1, noise: int = 3, engine: Optional[Engine] = None,
-                 node_bytes: int = 256, promote_prob: float = 0.0) -> int:
+                 node_bytes: int = 256, promote_prob: float = 0.0,
+                 watchdog: Optional[float] = None) -> int:
     """Runs one random program of `threads` threads and writes its lock trace to `path`
     (promote_prob 0.5 with 256-byte nodes gives maps of 4-6 levels from a few dozen keys).
 
-    Returns the number of events written. Raises RuntimeError if the engine has no tracing.
+    Returns the number of events written. Raises RuntimeError if the engine has no tracing, and
+    TraceHung (the partial trace written) if the run outlives `watchdog` seconds.
     O(total ops x levels).
     """
     rnd = random.Random(seed)
@@ -60,7 +98,7 @@ def record_trace(path: Union[str, Path], *, threads: int = 4, max_ops: int = 60,
     def run(e: Engine) -> None:
         run_program(program, e, noise=noise, seed=seed, node_bytes=node_bytes,
                     promote_prob=promote_prob)
-    return _traced(path, engine, run)
+    return _traced(path, engine, run, watchdog)
 
 
 def record_batch_trace(path: Union[str, Path], *, threads: int = 4, rounds: int = 25,
