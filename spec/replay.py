@@ -24,12 +24,18 @@ Mapping of events to what a transition does (the one place it is written; `_deri
                      release_spill, f1, f2, del_n_keep, release)
   unlink n after x   n goes ALIVE -> FREED, released: unlink, release, free (del_n_unlink)
   end                pc -> DONE (finish)
+  free n             part of the unlink's group above; never alone
   begin              not a step: the trace thread starts a new model thread (pc START, holding
                      nothing, its write level 0); a DONE thread is inert, so reusing its slot is
                      the same as a fresh thread
 Every other transition is silent (get_end, scan_level0, scan_end, put_found, rd_end, restart,
-del_found_r, put_place_leaf, shift, ovf_leaf, spill_no, split_leaf, lower_found_here,
+del_found_r, put_place_leaf, run_next, shift, ovf_leaf, spill_no, split_leaf, lower_found_here,
 del_remove_inside, del_end; and release_spill, f1 when they release nothing).
+A request is recorded before the rwlock call and its grant after the call returns, so the replay
+takes a request when its thread's next event comes (its acquire), back to back: writer
+preference (a read waiting behind a waiting writer) is not validated here; a request never
+granted (a trace cut short by a watchdog) is taken at the end, where the report names each
+unfinished thread, the lock it waits for and who holds it.
 The model abstracts keys, so its choices are fixed from the trace: a node choice is a node the
 event names, a node its thread holds, or an entry its thread is about to remove (a child of a
 node it write-holds that no later snapshot of this operation names); a put's height is its
@@ -39,9 +45,9 @@ model's parent entries of that node.
 
 Static facts come from the whole trace: a node's level from its events, heads are the nodes never
 linked (so the map must be created after tracing starts) plus one head (id -1) above the highest
-level named, since core_c's map has a head on each of its 32 levels, positions from the order of link events
-(a node gets its place right after the node it was linked after, and keeps it: unlinked nodes keep
-theirs, as the model's static positions require).
+level named, since core_c's map has a head on each of its 32 levels; positions from the order of
+link events (a node gets its place right after the node it was linked after, and keeps it:
+unlinked nodes keep theirs, as the model's static positions require).
 
 Invariants: the replay only *accepts* an event when a model transition produced exactly it; a
 state that breaks the model's safety property (a thread holding or waiting for a freed node) is a
