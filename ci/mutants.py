@@ -66,7 +66,7 @@ for i, record in enumerate((record_trace, record_batch_trace)):  # trace validat
         sys.exit(0)
 path = tmp / "out" / "trace-replay.jsonl"  # then a small trace of a tall map, through the model
 try:
-    record_trace(path, threads=3, max_ops=20, seed=seed, engine=engine, promote_prob=0.5,
+    record_trace(path, threads=3, max_ops=10, keys=24, seed=seed, engine=engine, promote_prob=0.5,
                  watchdog=20.0)
 except TraceHung as hung:  # the partial trace says who was left inside an operation
     print(json.dumps({"caught": True, "kind": "trace: the run hung (%d events kept): %s" % (

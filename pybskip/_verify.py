@@ -253,7 +253,7 @@ def step_trace(out: Path, seed: int) -> StepResult:
     report = spec.check_trace(batch)
     if not report.ok:
         return StepResult("trace", False, "batch calls: %s (trace: %s)" % (report.describe(), batch))
-    record_trace(tall, threads=3, max_ops=20, seed=seed, promote_prob=0.5)
+    record_trace(tall, threads=3, max_ops=10, keys=24, seed=seed, promote_prob=0.5)
     replay = replay_trace(tall)
     if not replay.ok:
         return StepResult("trace", False, "%s (trace: %s)" % (replay.describe(), tall))
