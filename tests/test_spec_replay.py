@@ -16,6 +16,7 @@ Made to fail once on purpose: with the kids-snapshot comparison removed from rep
 down-pointer corruption was accepted (test_wrong_kids_rejected failed).
 """
 import json
+import threading
 from collections import Counter
 
 import pytest
@@ -157,8 +158,8 @@ def test_watchdog_keeps_a_partial_trace(tmp_path):
     """A run still going when its watchdog fires: the events so far are written while the threads
     go on (bskip_trace_dump), as a prefix of the seqs, and both checks say who is mid-operation."""
     path = tmp_path / "cut.jsonl"
-    with pytest.raises(TraceHung) as info:
-        record_trace(path, threads=4, max_ops=4000, keys=48, seed=4, watchdog=0.3)
+    with pytest.raises(TraceHung) as info:  # up to 4x4*10^4 ops: seconds, its watchdog 0.3 s
+        record_trace(path, threads=4, max_ops=40000, keys=48, seed=4, watchdog=0.3)
     hung = info.value
     hung.worker.join()  # this run was only long, not stuck: let it end before tracing again
     events = _events(path)
@@ -166,6 +167,31 @@ def test_watchdog_keeps_a_partial_trace(tmp_path):
     assert [e["seq"] for e in events] == list(range(len(events)))  # a prefix: no seq missing
     rules = check_trace(events)
     assert not rules.ok and rules.violation.rule == "unfinished", rules.describe()
-    cut = events[:400]  # a prefix of a prefix (the replay costs ~10 ms an event)
+    # a prefix of it, cut inside an operation (the replay costs ~10 ms an event)
+    cut = events[:next(k for k in range(min(400, len(events) - 1), len(events))
+                       if events[k]["ev"] == "end")]
     report = replay_trace(cut)
     assert not report.ok and "ends inside an operation: thread" in report.violation.message
+
+
+def test_watchdog_on_a_stuck_run(tmp_path):
+    """A run that never returns (here: it waits on an event after its program): TraceHung after
+    the watchdog, with every event recorded so far, which replay through the model."""
+    from pybskip.testing.executor import run_program
+    from pybskip.testing.program import GET, PUT, Op, Program
+    from pybskip.testing.trace import _traced
+
+    gate = threading.Event()
+    program = Program(((Op(PUT, 1, 1), Op(GET, 1)), (Op(PUT, 2, 2),)), ())
+
+    def stuck(engine):
+        run_program(program, engine)
+        gate.wait()
+    path = tmp_path / "stuck.jsonl"
+    with pytest.raises(TraceHung, match="did not finish within 0.5 s") as info:
+        _traced(path, None, stuck, watchdog=0.5)
+    gate.set()
+    info.value.worker.join()
+    events = _events(path)
+    assert info.value.events == len(events) and {e["ev"] for e in events} >= {"begin", "end"}
+    assert replay_trace(events).ok
