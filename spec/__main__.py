@@ -86,19 +86,20 @@ def _check(args: argparse.Namespace) -> int:
     try:
         with open(path, "rb"):
             pass
-        report = check_trace(path)
+        events = load_trace(path)  # read once: the rules and the replay take the same events
+        report = check_trace(events)
         print("%s: %s" % (path, report.describe()))
         if not report.ok:
             return 1
         if args.no_replay:
             print("%s: replay through the model: not run (--no-replay)" % path)
             return 0
-        if not any(ev["ev"] == "request" for ev in load_trace(path)):
+        if not any(ev["ev"] == "request" for ev in events):
             print("%s: replay through the model: not run: the trace has no lock requests (only a "
                   "full recording, `pybskip trace FILE`, can be replayed); checked by the rules "
                   "only" % path)
             return 0
-        replay = replay_trace(path)
+        replay = replay_trace(events)
     except (OSError, TraceFormatError, ValueError) as exc:
         print("%s: bad input: %s" % (args.parser.prog, exc), file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -108,12 +108,9 @@ class ConcreteUniverse(Universe):
                                                                     FREED, GET, PUT, DELETE, SCAN]:
             vid(e)  # the model's own constants become the canonical wrappers
 
-    def elems(self, sort: z3.SortRef) -> List[z3.ExprRef]:
-        return self.threads if sort == self.T else self.nodes
-
     def filled(self, *sorts: z3.SortRef, init: Callable[..., Any]) -> ConcreteArray:
         """The array whose cell at (i, j, ...) is init(i, j, ...) (index sorts, then a value)."""
-        axes = [self.elems(so) for so in sorts]
+        axes = [self._elems(so) for so in sorts]
         cells: Dict[Tuple[int, ...], z3.ExprRef] = {}
 
         def fill(prefix: Tuple[z3.ExprRef, ...], rest: List[List[z3.ExprRef]]) -> None:

@@ -268,7 +268,7 @@ class _Replay:
             arrays[name] = u.filled(*sorts[:-1], init=fill)
         self.init = State(arrays, u)
         self.thread_fields = [k for k, sorts in fields(u).items() if sorts[0] == u.T and k != "hold"]
-        self.ops = 0
+        self._parents: Dict[Tuple[int, int], Dict[int, int]] = {}
 
     # ---- helpers over concrete states -----------------------------------------------------
     def canon(self, s: State, tz: z3.ExprRef) -> State:
@@ -277,18 +277,19 @@ class _Replay:
         same futures (one state)."""
         pc = str(s.pc[tz])
         dead = [k for k, live in _LIVE.items() if pc not in live]
-        if not dead:
-            return s
-        return s.with_(**{k: self.u.store(s.f[k], tz, self.init.f[k][tz]) for k in dead})
+        return self._reset(s, tz, dead) if dead else s
+
+    def _reset(self, s: State, tz: z3.ExprRef, keys: Iterable[str]) -> State:
+        """s with thread tz's cells of the fields `keys` as in the initial state."""
+        return s.with_(**{k: self.u.store(s.f[k], tz, self.init.f[k][tz]) for k in keys})
 
     def fresh_thread(self, s: State, tz: z3.ExprRef) -> State:
         """s with thread tz's own fields as in an initial state (pc START, write level 0, the
         rest at their defaults): a new model thread in the slot of a finished one. Its old
         values are dead (a DONE thread holds nothing and takes no step), so states that differ
         only there are one state."""
-        ch = {k: self.u.store(s.f[k], tz, self.init.f[k][tz]) for k in self.thread_fields}
-        ch["pc"] = self.u.store(s.pc, tz, PC["START"])
-        return s.with_(**ch)
+        s = self._reset(s, tz, self.thread_fields)
+        return s.with_(pc=self.u.store(s.pc, tz, PC["START"]))
 
     def nid(self, e: z3.ExprRef) -> int:
         return self.id_of[vid(e)]
@@ -307,12 +308,15 @@ class _Replay:
         return out
 
     def final_parent(self, t: int, k: int) -> Dict[int, int]:
-        """child id -> the node whose next `kids` snapshot in this operation names it."""
-        out: Dict[int, int] = {}
-        for i in self._op_end(t, k):
-            ev = self.sc.events[i]
-            for c in ev.get("kids", ()):
-                out.setdefault(c, ev["node"])
+        """child id -> the node whose next `kids` snapshot in this operation names it (computed
+        once per event: every transition tried there asks)."""
+        out = self._parents.get((t, k))
+        if out is None:
+            out = self._parents[(t, k)] = {}
+            for i in self._op_end(t, k):
+                ev = self.sc.events[i]
+                for c in ev.get("kids", ()):
+                    out.setdefault(c, ev["node"])
         return out
 
     def removals(self, s: State, tz: z3.ExprRef, t: int, k: int) -> List[int]:
@@ -365,13 +369,8 @@ class _Replay:
     # ---- enumerating a transition's choices -------------------------------------------------
     def runs(self, tr: Transition, s: State, tz: z3.ExprRef, t: int, k: int,
              group: List[Dict[str, Any]]) -> Iterator[State]:
-        named = []
-        for ev in group:
-            for f in ("node",):
-                if f in ev:
-                    named.append(ev[f])
-            if ev.get("after", 0) is not None and "after" in ev:
-                named.append(ev["after"])
+        named = [ev["node"] for ev in group if "node" in ev]
+        named += [ev["after"] for ev in group if ev.get("after") is not None]
 
         def cands(need: _Need) -> List[Any]:
             if need.kind == "node":
