@@ -87,6 +87,9 @@ int bskip_get(bskip *m, int64_t key, int64_t *value);
 int bskip_delete(bskip *m, int64_t key, int64_t *old_value);
 int64_t bskip_scan(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *values, size_t cap);
 int64_t bskip_scan_closed(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *values, size_t cap);
+int64_t bskip_scan_desc(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *values, size_t cap);
+int bskip_select(bskip *m, int64_t index, int64_t *key, int64_t *value);
+int bskip_rank(bskip *m, int64_t key, uint64_t *rank);
 int bskip_ceiling(bskip *m, int64_t key, int64_t *found_key, int64_t *value);
 int bskip_floor(bskip *m, int64_t key, int64_t *found_key, int64_t *value);
 int64_t bskip_put_many(bskip *m, const int64_t *keys, const int64_t *values, size_t n, size_t *applied);
@@ -125,6 +128,8 @@ pyb_result pyb_put_if_absent(bskip *m, int64_t key, int64_t value);
 pyb_result pyb_delete(bskip *m, int64_t key);
 pyb_entry pyb_floor(bskip *m, int64_t key);
 pyb_entry pyb_ceiling(bskip *m, int64_t key);
+pyb_entry pyb_select(bskip *m, int64_t index);
+pyb_result pyb_rank(bskip *m, int64_t key);
 """
 
 SHIMS = """
@@ -145,6 +150,10 @@ static pyb_entry pyb_floor(bskip *m, int64_t key) {
     pyb_entry e = {0, 0, 0}; e.rc = bskip_floor(m, key, &e.key, &e.value); return e; }
 static pyb_entry pyb_ceiling(bskip *m, int64_t key) {
     pyb_entry e = {0, 0, 0}; e.rc = bskip_ceiling(m, key, &e.key, &e.value); return e; }
+static pyb_entry pyb_select(bskip *m, int64_t index) {
+    pyb_entry e = {0, 0, 0}; e.rc = bskip_select(m, index, &e.key, &e.value); return e; }
+static pyb_result pyb_rank(bskip *m, int64_t key) {
+    pyb_result r = {0, 0}; uint64_t n = 0; r.rc = bskip_rank(m, key, &n); r.value = (int64_t)n; return r; }
 """
 
 

@@ -12,8 +12,16 @@ Guarantees under concurrency:
     most `ITER_CHUNK` keys, each chunk one atomic snapshot taken just after the last key yielded.
     Keys come out strictly ascending (descending with reverse=True), never twice; a key present
     during the whole iteration is yielded; a key absent during the whole iteration is not; a key
-    inserted or deleted during the iteration may or may not be. Reverse iteration reads one key
-    per step (each step linearizable). Modifying the map while iterating is allowed.
+    inserted or deleted during the iteration may or may not be. Reverse iteration has the same
+    guarantees (descending chunks, bskip_scan_desc). Chunks start small and grow (32 keys, then
+    x4 up to ITER_CHUNK), so reading the first few keys costs little. Modifying the map while
+    iterating is allowed.
+  - positional calls (`peekitem(i)`, `index`, `bisect_*`, `keys()[i]`) are each one linearizable
+    read (bskip_select / bskip_rank: a two-phase read of level 0 from its head). Calls made of
+    several reads are not atomic: `popitem(i)` removes the key that was at position i when it
+    looked (it retries if another thread removed that key first); `islice` and view slices find
+    their first key by position, then iterate in chunks; `copy()`, `|`, pickling read the map by
+    chunked iteration.
   - batch calls (put_many, get_many, delete_many) apply their elements in order, each element
     linearizable on its own; a batch is not atomic.
 Invariant: `_m` owns one bskip, freed when the SkipMap is garbage-collected.
@@ -21,13 +29,14 @@ Invariant: `_m` owns one bskip, freed when the SkipMap is garbage-collected.
 from __future__ import annotations
 
 from array import array
-from collections.abc import ItemsView, KeysView, MutableMapping, ValuesView
+from collections.abc import MutableMapping
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol,
-                    Tuple, Type, TypeVar, Union, cast, overload)
+                    Tuple, TypeVar, Union, cast, overload)
 
 from ._bskip_cffi import ffi, lib
 from ._buffers import INT64_MAX, INT64_MIN, int64_view, is_numpy
 from ._errors import CorruptionError, raise_for
+from ._views import SortedItemsView, SortedKeysView, SortedValuesView
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,7 +44,8 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 _MISSING: Any = object()
-ITER_CHUNK = 1024
+ITER_CHUNK = 1024  # the largest chunk iteration reads in one C call
+_FIRST_CHUNK = 32  # the first chunk of an iteration (then x4 up to ITER_CHUNK)
 
 
 class _KeysAndGetItem(Protocol):
@@ -89,7 +99,7 @@ class SkipMap(MutableMapping[int, int]):
     :param seed: seed of the height RNG (reproducible shapes in tests); 0 = fixed default.
     """
 
-    __slots__ = ("_m", "__weakref__")
+    __slots__ = ("_m", "_opts", "__weakref__")
 
     def __init__(self, items: Optional[_Items] = None,
                  /, *, node_bytes: int = 0, promote_prob: float = 0.0, seed: int = 0) -> None:
@@ -106,6 +116,7 @@ class SkipMap(MutableMapping[int, int]):
                                  % (node_bytes, promote_prob))
             raise_for(rc, "SkipMap()", lib)
         self._m = ffi.gc(out[0], lib.bskip_free)
+        self._opts = {"node_bytes": node_bytes, "promote_prob": promote_prob, "seed": seed}
         if items is not None:
             self.update(items)
 
@@ -120,8 +131,11 @@ class SkipMap(MutableMapping[int, int]):
 
     def __getitem__(self, key: int) -> int:
         """``m[key]``: the value of key; KeyError if absent. O(log n)."""
-        r = self._lookup(key)
-        if r.rc == OK:
+        try:
+            r = lib.pyb_get(self._m, key)
+        except (TypeError, OverflowError) as exc:
+            raise _bad_int("key", key, exc) from None
+        if r.rc == 0:  # OK
             value: int = r.value
             return value
         raise KeyError(key)
@@ -135,7 +149,7 @@ class SkipMap(MutableMapping[int, int]):
                 raise _bad_int("key", key, exc) from None
             _check_int("key", key)
             raise _bad_int("value", value, exc) from None
-        if rc < 0:
+        if rc < 0:  # only an error: INSERTED and REPLACED are positive
             raise_for(rc, "m[%r] = %r" % (key, value), lib)
 
     def __delitem__(self, key: int) -> None:
@@ -144,13 +158,13 @@ class SkipMap(MutableMapping[int, int]):
             rc = lib.bskip_delete(self._m, key, ffi.NULL)
         except (TypeError, OverflowError) as exc:
             raise _bad_int("key", key, exc) from None
-        if rc != OK:
+        if rc != 0:  # OK
             raise KeyError(key)
 
     def __contains__(self, key: object) -> bool:
         """``key in m``. A non-int or out-of-range key is simply not in the map. O(log n)."""
         try:
-            found: bool = lib.bskip_get(self._m, key, ffi.NULL) == OK
+            found: bool = lib.bskip_get(self._m, key, ffi.NULL) == 0  # OK
             return found
         except (TypeError, OverflowError):
             return False
@@ -199,12 +213,23 @@ class SkipMap(MutableMapping[int, int]):
             raise KeyError(key)
         return default
 
-    def setdefault(self, key: int, default: int = 0) -> int:
+    def setdefault(self, key: int, default: Optional[int] = None) -> int:
         """Atomically: the value of key if present, else insert default and return it. O(log n).
 
-        >>> m = SkipMap(); m.setdefault(1, 5), m.setdefault(1, 7)
-        (5, 5)
+        As MutableMapping.setdefault, whose default is None: values are ints here, so an absent
+        key with no int default raises TypeError (and inserts nothing), where a dict would
+        insert None.
+
+        >>> m = SkipMap(); m.setdefault(1, 5), m.setdefault(1, 7), m.setdefault(1)
+        (5, 5, 5)
         """
+        if default is None:
+            r = self._lookup(key)
+            if r.rc == OK:
+                found: int = r.value
+                return found
+            raise TypeError("setdefault(%r): the key is absent and SkipMap values are ints: "
+                            "pass an int default" % (key,))
         try:
             r = lib.pyb_put_if_absent(self._m, key, default)
         except (TypeError, OverflowError) as exc:
@@ -266,13 +291,39 @@ class SkipMap(MutableMapping[int, int]):
         key = _check_int("key", key)
         return None if key == INT64_MAX else self.ceiling_key(key + 1)
 
+    # ---- positions --------------------------------------------------------------------------
+
+    def _select(self, index: int, what: str) -> Tuple[int, int]:
+        """(key, value) at position index (negative from the end): one bskip_select."""
+        try:
+            e = lib.pyb_select(self._m, index)
+        except (TypeError, OverflowError) as exc:
+            raise _bad_int(what, index, exc) from None
+        if e.rc == OK:
+            return e.key, e.value
+        if e.rc == NOT_FOUND:
+            raise IndexError("SkipMap index %d out of range" % index)
+        raise_for(e.rc, what, lib)
+        raise AssertionError("unreachable")  # raise_for always raises for an error code
+
+    def _rank(self, key: int, what: str) -> Tuple[int, bool]:
+        """(number of keys < key, key present): one bskip_rank."""
+        try:
+            r = lib.pyb_rank(self._m, key)
+        except (TypeError, OverflowError) as exc:
+            raise _bad_int(what, key, exc) from None
+        if r.rc < 0:
+            raise_for(r.rc, what, lib)
+        return int(r.value), r.rc == OK
+
     def peekitem(self, index: int = -1) -> Tuple[int, int]:
         """The (key, value) at position index (0 first, -1 last); IndexError if out of range.
 
-        O(log n) for 0 and -1, O(log n + |index|) otherwise.
+        One linearizable read. O(log n) for 0 and -1; otherwise O(|index| / B) node visits for
+        index >= 0 and O(n / B) for index < 0 (B: keys per node, 60-127 at the default size).
 
-        >>> SkipMap({1: 10, 2: 20}).peekitem()
-        (2, 20)
+        >>> SkipMap({1: 10, 2: 20, 3: 30}).peekitem(), SkipMap({1: 10, 2: 20}).peekitem(1)
+        ((3, 30), (2, 20))
         """
         index = _check_int("index", index)
         if index == 0 or index == -1:
@@ -281,32 +332,98 @@ class SkipMap(MutableMapping[int, int]):
             if e is None:
                 raise IndexError("peekitem on an empty SkipMap")
             return e
-        steps = index if index >= 0 else -index - 1
-        it = self._items_from(INT64_MIN, INT64_MAX) if index >= 0 else self._reverse_items(INT64_MIN, INT64_MAX)
-        for i, item in enumerate(it):
-            if i == steps:
-                return item
-        raise IndexError("SkipMap index %d out of range" % index)
+        return self._select(index, "index")
 
     def popitem(self, index: int = -1) -> Tuple[int, int]:
-        """Removes and returns the last (index=-1) or first (index=0) item; KeyError if empty.
+        """Removes and returns the item at position index (default the last); KeyError if the
+        map is empty, IndexError if index is out of range.
 
-        Atomic per item: under concurrent pops each item is returned to exactly one caller.
-        O(log n).
+        The key is found by position, then deleted; if another thread deleted it in between,
+        it looks again, so under concurrent pops each item is returned to exactly one caller.
+        Cost: peekitem(index) + O(log n).
 
-        >>> m = SkipMap({1: 10, 2: 20}); m.popitem(), m.popitem(0)
-        ((2, 20), (1, 10))
+        >>> m = SkipMap({1: 10, 2: 20, 3: 30}); m.popitem(), m.popitem(0), list(m)
+        ((3, 30), (1, 10), [2])
         """
-        if _check_int("index", index) not in (0, -1):
-            raise ValueError("popitem supports index 0 or -1, got %r" % (index,))
+        index = _check_int("index", index)
         while True:
             try:
                 key = self.peekitem(index)[0]
             except IndexError:
-                raise KeyError("popitem(): SkipMap is empty") from None
+                if len(self) == 0:
+                    raise KeyError("popitem(): SkipMap is empty") from None
+                raise
             r = lib.pyb_delete(self._m, key)
             if r.rc == OK:  # otherwise another thread took it first: look again
                 return key, r.value
+
+    def bisect_left(self, key: int) -> int:
+        """The number of keys < key (where key would be inserted, before an equal key).
+        One linearizable read, O(rank / B) node visits.
+
+        >>> SkipMap({1: 0, 3: 0}).bisect_left(3)
+        1
+        """
+        return self._rank(key, "key")[0]
+
+    def bisect_right(self, key: int) -> int:
+        """The number of keys <= key. One linearizable read, O(rank / B).
+
+        >>> SkipMap({1: 0, 3: 0}).bisect_right(3), SkipMap({1: 0, 3: 0}).bisect(2)
+        (2, 1)
+        """
+        rank, present = self._rank(key, "key")
+        return rank + present
+
+    bisect = bisect_right
+
+    def index(self, key: int, start: Optional[int] = None, stop: Optional[int] = None) -> int:
+        """The position of key; ValueError if it is absent or its position is outside
+        [start, stop) (slice semantics, negative from the end). One bskip_rank, O(rank / B).
+
+        >>> SkipMap({1: 0, 3: 0, 5: 0}).index(5)
+        2
+        """
+        rank, present = self._rank(_check_int("key", key), "key")
+        if not present:
+            raise ValueError("%r is not in SkipMap" % (key,))
+        if start is not None or stop is not None:
+            lo, hi, _ = slice(start, stop).indices(len(self))
+            if not lo <= rank < hi:
+                raise ValueError("%r is not in SkipMap[%s:%s]" % (key, start, stop))
+        return rank
+
+    def _islice_items(self, lo: int, hi: int) -> Iterator[Tuple[int, int]]:
+        """Items at positions lo..hi-1 (resolved, 0 <= lo): the first by position (bskip_select),
+        the rest by chunked iteration from it."""
+        if lo >= hi:
+            return
+        try:
+            first = self._select(lo, "islice start")[0]
+        except IndexError:
+            return
+        yield from self._items_from(first, INT64_MAX, hi - lo)
+
+    def _slice_items(self, slc: slice) -> List[Tuple[int, int]]:
+        """view[a:b:c] as a list of items (a view slice, islice)."""
+        positions = range(*slc.indices(len(self)))
+        if not positions:
+            return []
+        lo, hi = min(positions), max(positions) + 1
+        items = list(self._islice_items(lo, hi))
+        return [items[i - lo] for i in positions if i - lo < len(items)]
+
+    def islice(self, start: Optional[int] = None, stop: Optional[int] = None,
+               reverse: bool = False) -> Iterator[int]:
+        """Keys at positions [start, stop) (slice semantics), ascending or, with reverse=True,
+        descending; sortedcontainers' signature. O(start / B + k).
+
+        >>> list(SkipMap.fromkeys(range(10)).islice(2, 5)), list(SkipMap.fromkeys(range(10)).islice(-2, reverse=True))
+        ([2, 3, 4], [9, 8])
+        """
+        lo, hi, _ = slice(start, stop).indices(len(self))
+        keys = [k for k, _ in self._islice_items(lo, hi)]
+        return reversed(keys) if reverse else iter(keys)
 
     # ---- ranges and iteration -----------------------------------------------------------------
 
@@ -328,16 +445,17 @@ class SkipMap(MutableMapping[int, int]):
             limit = _check_int("limit", limit)
             if limit < 0:
                 raise ValueError("scan: limit must be >= 0, got %d" % limit)
-        # The buffer is sized by the map, not by the limit (which may be huge); a snapshot that
-        # filled its buffer below the limit may have missed keys: retry with a larger one.
-        cap = max(16, len(self) + 16)
+        # The buffer is sized by the request: it starts small and grows x8; a snapshot that filled
+        # its buffer below the limit may have missed keys, so it is taken again, larger (the
+        # retries cost at most 1/7 of the last one).
+        cap = 16
         while True:
             if limit is not None and cap >= limit:
                 return self._snapshot(lo_, hi_, limit)
             items = self._snapshot(lo_, hi_, cap)
             if len(items) < cap:
                 return items
-            cap *= 2
+            cap *= 8
 
     def _snapshot(self, lo: int, hi: int, cap: int) -> List[Tuple[int, int]]:
         """Items in the closed range [lo, hi], at most cap, as one snapshot."""
@@ -350,32 +468,46 @@ class SkipMap(MutableMapping[int, int]):
             raise_for(n, "scan", lib)
         return list(zip(ffi.unpack(keys, n), ffi.unpack(vals, n)))
 
-    def _items_from(self, lo: int, hi: int) -> Iterator[Tuple[int, int]]:
-        """Chunked ascending iteration over the closed range [lo, hi] (see module doc)."""
+    def _items_from(self, lo: int, hi: int, limit: Optional[int] = None) -> Iterator[Tuple[int, int]]:
+        """Chunked ascending iteration over the closed range [lo, hi], at most `limit` items (see
+        the module doc). Chunks grow from _FIRST_CHUNK to ITER_CHUNK."""
+        chunk = _FIRST_CHUNK
         keys = ffi.new("int64_t[]", ITER_CHUNK)
         vals = ffi.new("int64_t[]", ITER_CHUNK)
-        while lo <= hi:
-            n = lib.bskip_scan_closed(self._m, lo, hi, keys, vals, ITER_CHUNK)
+        left = INT64_MAX if limit is None else limit
+        while lo <= hi and left > 0:
+            want = min(chunk, left)
+            n = lib.bskip_scan_closed(self._m, lo, hi, keys, vals, want)
             if n < 0:
                 raise_for(n, "iteration", lib)
             yield from zip(ffi.unpack(keys, n), ffi.unpack(vals, n))
-            if n < ITER_CHUNK:
+            left -= n
+            if n < want:
                 return
             last = keys[n - 1]
             if last == INT64_MAX:
                 return
             lo = last + 1
+            chunk = min(chunk * 4, ITER_CHUNK)
 
     def _reverse_items(self, lo: int, hi: int) -> Iterator[Tuple[int, int]]:
-        """Descending iteration over [lo, hi], one linearizable floor lookup per item."""
-        while hi >= lo:
-            e = lib.pyb_floor(self._m, hi)
-            if e.rc != OK or e.key < lo:
+        """Chunked descending iteration over the closed range [lo, hi]: each chunk one snapshot
+        of the greatest keys left (bskip_scan_desc), same guarantees as ascending iteration."""
+        chunk = _FIRST_CHUNK
+        keys = ffi.new("int64_t[]", ITER_CHUNK)
+        vals = ffi.new("int64_t[]", ITER_CHUNK)
+        while lo <= hi:
+            n = lib.bskip_scan_desc(self._m, lo, hi, keys, vals, chunk)
+            if n < 0:
+                raise_for(n, "reverse iteration", lib)
+            yield from zip(ffi.unpack(keys, n), ffi.unpack(vals, n))
+            if n < chunk:
                 return
-            yield e.key, e.value
-            if e.key == INT64_MIN:
+            last = keys[n - 1]
+            if last == INT64_MIN:
                 return
-            hi = e.key - 1
+            hi = last - 1
+            chunk = min(chunk * 4, ITER_CHUNK)
 
     def __iter__(self) -> Iterator[int]:
         """Keys in ascending order (chunked snapshots, see the module doc). O(n) overall."""
@@ -383,30 +515,32 @@ class SkipMap(MutableMapping[int, int]):
             yield k
 
     def __reversed__(self) -> Iterator[int]:
-        """Keys in descending order. O(n log n) overall."""
+        """Keys in descending order (chunked snapshots, as iteration). O(n) overall."""
         for k, _ in self._reverse_items(INT64_MIN, INT64_MAX):
             yield k
 
-    def keys(self) -> KeysView[int]:
-        """A view of the keys, in ascending order."""
-        return KeysView(self)
+    def keys(self) -> SortedKeysView:
+        """A sorted view of the keys: a Set and a Sequence (index, slice, reversed, index())."""
+        return SortedKeysView(self)
 
-    def items(self) -> ItemsView[int, int]:
-        """A view of (key, value) pairs in key order; each pair comes from one snapshot."""
-        return _ItemsView(self)
+    def items(self) -> SortedItemsView:
+        """A sorted view of (key, value) pairs: a Set and a Sequence."""
+        return SortedItemsView(self)
 
-    def values(self) -> ValuesView[int]:
-        """A view of the values, in key order."""
-        return _ValuesView(self)
+    def values(self) -> SortedValuesView:
+        """A view of the values in key order: a Sequence."""
+        return SortedValuesView(self)
 
     def irange(self, minimum: Optional[int] = None, maximum: Optional[int] = None,
                inclusive: Tuple[bool, bool] = (True, True), reverse: bool = False) -> Iterator[int]:
         """Keys between minimum and maximum (None = unbounded), sortedcontainers' signature.
 
-        O(log n + k) ascending, O(k log n) with reverse=True.
+        O(log n + k) either way (descending: chunks of bskip_scan_desc).
 
         >>> list(SkipMap({1: 0, 2: 0, 3: 0, 4: 0}).irange(2, 4, inclusive=(True, False)))
         [2, 3]
+        >>> list(SkipMap({1: 0, 2: 0, 3: 0}).irange(2, reverse=True))
+        [3, 2]
         """
         lo = INT64_MIN if minimum is None else _check_int("minimum", minimum)
         hi = INT64_MAX if maximum is None else _check_int("maximum", maximum)
@@ -474,7 +608,13 @@ class SkipMap(MutableMapping[int, int]):
         """
         kp, n, keep = int64_view(keys, "keys")
         fill = 0 if default is None else _check_int("default", default)
-        out = array("q", [fill]) * n
+        out: Any  # the result C writes into: a NumPy array for NumPy keys, else an array('q')
+        if is_numpy(keys) and default is not None:
+            import numpy as np
+
+            out = np.full(n, fill, dtype=np.int64)
+        else:
+            out = array("q", [fill]) * n
         found = ffi.new("uint8_t[]", n) if default is None else ffi.NULL
         rc = lib.bskip_get_many(self._m, kp, ffi.from_buffer("int64_t[]", out), found, n)
         del keep
@@ -482,12 +622,8 @@ class SkipMap(MutableMapping[int, int]):
             raise_for(rc, "get_many", lib)
         if default is None:
             return [v if found[i] else None for i, v in enumerate(out)]
-        if is_numpy(keys):
-            import numpy as np
-
-            arr: npt.NDArray[np.int64] = np.frombuffer(out, dtype=np.int64).copy()
-            return arr
-        return out
+        result: Union[npt.NDArray[np.int64], array[int]] = out
+        return result
 
     def delete_many(self, keys: Iterable[int]) -> int:
         """Deletes every key present, in one C call with the GIL released; returns how many were
@@ -536,6 +672,61 @@ class SkipMap(MutableMapping[int, int]):
             keys.append(_check_int("key", k))
             values.append(_check_int("value", v))
         self.put_many(keys, values)
+
+    # ---- copies and unions ---------------------------------------------------------------------
+
+    def copy(self) -> "SkipMap":
+        """A new SkipMap with the same items and options (node_bytes, promote_prob, seed).
+        Read by chunked iteration: not one snapshot under concurrent writers. O(n log n).
+
+        >>> m = SkipMap({1: 2}, node_bytes=512); c = m.copy(); c[3] = 4; list(m), list(c)
+        ([1], [1, 3])
+        """
+        new = SkipMap(**self._opts)
+        new.update(self)
+        return new
+
+    __copy__ = copy
+
+    @classmethod
+    def fromkeys(cls, iterable: Iterable[int], value: int = 0) -> "SkipMap":
+        """A new SkipMap mapping every key of iterable to value. The default value is 0, not
+        None as for dict.fromkeys: values are ints. O(n log n).
+
+        >>> list(SkipMap.fromkeys([3, 1], 7).items())
+        [(1, 7), (3, 7)]
+        """
+        keys = array("q", (_check_int("key", k) for k in iterable))
+        value = _check_int("value", value)
+        new = cls()
+        new.put_many(keys, array("q", [value]) * len(keys))
+        return new
+
+    def __or__(self, other: object) -> "SkipMap":
+        """``m | other``: a copy of m updated with other (a mapping), as dict's `|`.
+
+        >>> list((SkipMap({1: 1}) | {2: 2}).items())
+        [(1, 1), (2, 2)]
+        """
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        new = self.copy()
+        new.update(other)
+        return new
+
+    def __ror__(self, other: object) -> "SkipMap":
+        """``dict | m``: a SkipMap (with m's options) of other's items updated with m's."""
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        new = SkipMap(**self._opts)
+        new.update(other)
+        new.update(self)
+        return new
+
+    def __ior__(self, other: Any) -> "SkipMap":
+        """``m |= other``: update in place (a mapping or (key, value) pairs)."""
+        self.update(other)
+        return self
 
     def clear(self) -> None:
         """Removes every key (chunk by chunk: not atomic under concurrent writers). O(n log n)."""
@@ -590,32 +781,17 @@ class SkipMap(MutableMapping[int, int]):
 
     __hash__ = None  # type: ignore[assignment]  # mutable: unhashable (typeshed's dict does the same)
 
-    def __reduce__(self) -> Tuple[Type[SkipMap], Tuple[Dict[int, int]]]:
-        return (SkipMap, (dict(self.items()),))
+    def __reduce__(self) -> Tuple[Callable[..., SkipMap], Tuple[Dict[str, Any], array[int], array[int]]]:
+        """Pickles the options and the items (as int64 arrays) read by chunked iteration."""
+        keys, values = array("q"), array("q")
+        for k, v in self._items_from(INT64_MIN, INT64_MAX):
+            keys.append(k)
+            values.append(v)
+        return (_unpickle, (dict(self._opts), keys, values))
 
 
-class _ItemsView(ItemsView[int, int]):
-    """m.items(): iterates the map in chunks (not key by key through m[k], as ItemsView would)."""
-
-    _mapping: SkipMap  # set by MappingView.__init__
-
-    def __init__(self, mapping: SkipMap) -> None:
-        super().__init__(mapping)
-
-    def __iter__(self) -> Iterator[Tuple[int, int]]:
-        return self._mapping._items_from(INT64_MIN, INT64_MAX)
-
-    def __reversed__(self) -> Iterator[Tuple[int, int]]:
-        return self._mapping._reverse_items(INT64_MIN, INT64_MAX)
-
-
-class _ValuesView(ValuesView[int]):
-    """m.values(): iterates the map in chunks."""
-
-    _mapping: SkipMap  # set by MappingView.__init__
-
-    def __init__(self, mapping: SkipMap) -> None:
-        super().__init__(mapping)
-
-    def __iter__(self) -> Iterator[int]:
-        return (v for _, v in self._mapping._items_from(INT64_MIN, INT64_MAX))
+def _unpickle(opts: Dict[str, Any], keys: array[int], values: array[int]) -> SkipMap:
+    """Rebuilds a pickled SkipMap: its options, then its items in one put_many."""
+    m = SkipMap(**opts)
+    m.put_many(keys, values)
+    return m

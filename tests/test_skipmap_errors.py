@@ -124,8 +124,11 @@ def test_options_and_scan_arguments():
         m.scan(5, 4)
     with pytest.raises(ValueError, match="limit"):
         m.scan(limit=-1)
-    with pytest.raises(ValueError, match="popitem supports index 0 or -1"):
-        m.popitem(3)
+    with pytest.raises(IndexError, match="index 3 out of range"):
+        m.popitem(3)  # any index is allowed now; out of range on a non-empty map: IndexError
+    with pytest.raises(TypeError, match="pass an int default"):
+        m.setdefault(9)  # absent, no int default: nothing inserted
+    assert 9 not in m and m.setdefault(1) == 1
     with pytest.raises(TypeError, match="keyword"):
         m.update(a=1)
     with pytest.raises(TypeError, match="pairs"):

@@ -91,6 +91,23 @@ BSKIP_API int64_t bskip_scan(bskip *m, int64_t lo, int64_t hi, int64_t *keys, in
 BSKIP_API int64_t bskip_scan_closed(bskip *m, int64_t lo, int64_t hi, int64_t *keys,
                                     int64_t *values, size_t cap);
 
+/* The min(cap, count) greatest keys of the closed range [lo, hi] in DESCENDING order (values
+ * may be NULL), as one linearizable snapshot (as bskip_scan_closed). Returns the count or
+ * BSKIP_EINVAL (lo > hi, or keys == NULL with cap > 0) or BSKIP_ENOMEM. Cost O(log n + cap) for
+ * a typical map: it starts its ascending two-phase walk a little left of hi, not at lo. */
+BSKIP_API int64_t bskip_scan_desc(bskip *m, int64_t lo, int64_t hi, int64_t *keys,
+                                  int64_t *values, size_t cap);
+
+/* Positional access, each one linearizable (a two-phase read of level 0 from its head, as a
+ * scan). bskip_select: the key at position index (0 = least; negative counts from the end,
+ * -1 = greatest) and its value (either pointer may be NULL); BSKIP_OK or BSKIP_NOT_FOUND (index
+ * out of range). bskip_rank: *rank = the number of keys < key (rank may be NULL); returns BSKIP_OK
+ * when key is present, BSKIP_NOT_FOUND when not. Both may return BSKIP_ENOMEM or BSKIP_EINVAL.
+ * Cost: O(|index| / B) node visits for index >= 0, O(n / B) for index < 0, O(rank / B) for
+ * bskip_rank (B = keys per node); writers to the walked prefix wait while it lasts. */
+BSKIP_API int bskip_select(bskip *m, int64_t index, int64_t *key, int64_t *value);
+BSKIP_API int bskip_rank(bskip *m, int64_t key, uint64_t *rank);
+
 /* The least key >= key (ceiling) or the greatest key <= key (floor), with its value; either out
  * pointer may be NULL. Returns BSKIP_OK or BSKIP_NOT_FOUND. Linearizable. */
 BSKIP_API int bskip_ceiling(bskip *m, int64_t key, int64_t *found_key, int64_t *value);
