@@ -92,8 +92,9 @@ class SortedKeysView(KeysView[int], Sequence[int]):
         """1 if value is a key, else 0. O(log n)."""
         return 1 if value in self._mapping else 0
 
+    # typeshed types KeysView's set operations as returning a set; ours return a sorted view
     @classmethod
-    def _from_iterable(cls, it: Iterable[Any]) -> "SortedKeysView":
+    def _from_iterable(cls, it: Iterable[Any]) -> "SortedKeysView":  # type: ignore[override]
         """Set operations (| & - ^) build a new sorted set of int64 keys: a SkipMap's keys."""
         from .skipmap import SkipMap
 
@@ -166,6 +167,16 @@ class SortedItemsView(_SequenceMixin, ItemsView[int, int], Sequence[Tuple[int, i
 
     def __iter__(self) -> Iterator[Tuple[int, int]]:
         return self._mapping._items_from(INT64_MIN, INT64_MAX)
+
+    def __contains__(self, item: object) -> bool:
+        """(key, value) in items(): one lookup of key. O(log n)."""
+        pair: Any = item
+        try:
+            key, value = pair
+            got = self._mapping.get(key)  # one linearizable lookup
+        except (TypeError, ValueError, OverflowError):  # not a pair, or not an int64 key
+            return False
+        return got is not None and got == value
 
     def __reversed__(self) -> Iterator[Tuple[int, int]]:
         return self._mapping._reverse_items(INT64_MIN, INT64_MAX)

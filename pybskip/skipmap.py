@@ -116,7 +116,7 @@ class SkipMap(MutableMapping[int, int]):
                                  % (node_bytes, promote_prob))
             raise_for(rc, "SkipMap()", lib)
         self._m = ffi.gc(out[0], lib.bskip_free)
-        self._opts = {"node_bytes": node_bytes, "promote_prob": promote_prob, "seed": seed}
+        self._opts: Dict[str, Any] = {"node_bytes": node_bytes, "promote_prob": promote_prob, "seed": seed}
         if items is not None:
             self.update(items)
 
@@ -702,7 +702,7 @@ class SkipMap(MutableMapping[int, int]):
         new.put_many(keys, array("q", [value]) * len(keys))
         return new
 
-    def __or__(self, other: object) -> "SkipMap":
+    def __or__(self, other: Any) -> "SkipMap":
         """``m | other``: a copy of m updated with other (a mapping), as dict's `|`.
 
         >>> list((SkipMap({1: 1}) | {2: 2}).items())
@@ -714,7 +714,7 @@ class SkipMap(MutableMapping[int, int]):
         new.update(other)
         return new
 
-    def __ror__(self, other: object) -> "SkipMap":
+    def __ror__(self, other: Any) -> "SkipMap":
         """``dict | m``: a SkipMap (with m's options) of other's items updated with m's."""
         if not isinstance(other, Mapping):
             return NotImplemented
