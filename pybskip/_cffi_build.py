@@ -123,6 +123,7 @@ int bskip_exec_run(bskip *m, bskip_exec_op *ops, const size_t *offsets, size_t n
 typedef struct { int rc; int64_t value; } pyb_result;
 typedef struct { int rc; int64_t key; int64_t value; } pyb_entry;
 pyb_result pyb_get(bskip *m, int64_t key);
+int64_t pyb_get_value(bskip *m, int64_t key);
 pyb_result pyb_put(bskip *m, int64_t key, int64_t value);
 pyb_result pyb_put_if_absent(bskip *m, int64_t key, int64_t value);
 pyb_result pyb_delete(bskip *m, int64_t key);
@@ -140,6 +141,11 @@ typedef struct { int rc; int64_t value; } pyb_result;
 typedef struct { int rc; int64_t key; int64_t value; } pyb_entry;
 static pyb_result pyb_get(bskip *m, int64_t key) {
     pyb_result r = {0, 0}; r.rc = bskip_get(m, key, &r.value); return r; }
+/* m[k]'s fast path: the value, or INT64_MIN when the key is absent OR its value is INT64_MIN (the
+ * caller then asks pyb_get, itself one linearizable call); an int64 result is much cheaper for cffi
+ * to return than a struct. */
+static int64_t pyb_get_value(bskip *m, int64_t key) {
+    int64_t v = INT64_MIN; return bskip_get(m, key, &v) == BSKIP_OK ? v : INT64_MIN; }
 static pyb_result pyb_put(bskip *m, int64_t key, int64_t value) {
     pyb_result r = {0, 0}; r.rc = bskip_put(m, key, value, &r.value); return r; }
 static pyb_result pyb_put_if_absent(bskip *m, int64_t key, int64_t value) {

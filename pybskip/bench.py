@@ -13,6 +13,12 @@ Figures (each a median of --repeat runs, default 3; ratio = SkipMap speed / peer
   gil        a GIL-releasing batch workload — put_many then get_many on disjoint key sets, in
              batches of 2^16 — run by 1 thread (both sets) and by 2 threads (one set each);
              ratio = 1-thread wall time / 2-thread wall time (2.0 = perfect scaling).
+  per call   (the SortedDict surface, µs per call, ours beside SortedDict's, on the loaded maps):
+             m[k] (with get_many's per-key time beside it: the C floor without Python's call),
+             k in m, del m[k], floor_key vs SortedDict's bisect_right + iloc, peekitem(n/2),
+             index(k), irange of 10 and of 1000 keys, scan of 10 keys vs list(irange), forward
+             and reverse iteration of the whole map (per key), and memory per key (SkipMap's
+             nodes vs tracemalloc of building the SortedDict).
 Needs numpy and sortedcontainers (pip install 'pybskip[bench]'). Prints numbers; asserts nothing.
 Exit codes: 0 ok, 2 a needed package is missing.
 """
@@ -25,7 +31,7 @@ import sys
 import threading
 import time
 from functools import partial
-from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, MutableMapping, Sequence, TypedDict
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, MutableMapping, Sequence, TypedDict
 
 from .skipmap import SkipMap
 
@@ -83,6 +89,76 @@ def _locked_setget(sd: MutableMapping[int, int], lock: threading.Lock, keys: Seq
             sd[k]
 
 
+def _per_call(fn: Callable[[int], object], args: Sequence[int]) -> float:
+    """Microseconds per call of fn over args."""
+    t0 = time.perf_counter()
+    for a in args:
+        fn(a)
+    return (time.perf_counter() - t0) / len(args) * 1e6
+
+
+def per_call_run(m: SkipMap, sd: Any, keys: Sequence[int]) -> Dict[str, float]:
+    """µs per call of the SortedDict surface on two maps holding the same keys (see module doc);
+    sd is a sortedcontainers.SortedDict."""
+    import tracemalloc
+
+    import numpy as np
+    from sortedcontainers import SortedDict
+
+    n = len(keys)
+    sk = sorted(keys)
+    idx = {k: i for i, k in enumerate(sk)}
+    picks = [keys[i] for i in range(0, n, max(1, n // 1000))][:1000]
+    starts = [sk[i] for i in range(0, max(1, n - 1000), max(1, (n - 1000) // 1000))][:1000]
+    ends10 = [sk[min(n - 1, idx[a] + 9)] for a in starts]
+    ends1000 = [sk[min(n - 1, idx[a] + 999)] for a in starts[:100]]
+    t: Dict[str, float] = {}
+    def measure(who: str, its: Any) -> None:
+
+        def peek_mid(_i: int) -> object:
+            return its.peekitem(n // 2)
+
+        def irange10(i: int) -> object:
+            return list(its.irange(starts[i], ends10[i]))
+
+        def irange1000(i: int) -> object:
+            return list(its.irange(starts[i], ends1000[i]))
+
+        def fwd(_i: int) -> object:
+            return list(its)
+
+        def rev(_i: int) -> object:
+            return list(reversed(its))
+
+        t["getitem_" + who] = _per_call(its.__getitem__, picks)
+        t["contains_" + who] = _per_call(its.__contains__, picks)
+        t["peekitem_mid_" + who] = _per_call(peek_mid, range(20))
+        t["index_" + who] = _per_call(its.index, picks[:50])
+        t["irange10_" + who] = _per_call(irange10, range(len(starts)))
+        t["irange1000_" + who] = _per_call(irange1000, range(len(ends1000)))
+        t["iter_fwd_per_key_" + who] = _per_call(fwd, range(1)) / n
+        t["iter_rev_per_key_" + who] = _per_call(rev, range(1)) / n
+    measure("skipmap", m)
+    measure("sorteddict", sd)
+    t["scan10_skipmap"] = _per_call(lambda i: m.scan(starts[i], ends10[i] + 1), range(len(starts)))
+    t["scan10_sorteddict"] = _per_call(lambda i: list(sd.irange(starts[i], ends10[i])), range(len(starts)))
+    t["floor_skipmap"] = _per_call(m.floor_key, picks)
+    t["floor_sorteddict"] = _per_call(lambda k: sd.keys()[sd.bisect_right(k) - 1], picks)
+    arr = np.array(picks, dtype=np.int64)
+    t["get_many_per_key_skipmap"] = _per_call(lambda _i: m.get_many(arr), range(20)) / len(picks)
+    gone = picks[:200]
+    t["delitem_skipmap"] = _per_call(m.__delitem__, gone)
+    t["delitem_sorteddict"] = _per_call(sd.__delitem__, gone)
+    tracemalloc.start()
+    probe = SortedDict(zip(keys, keys))
+    sd_bytes = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del probe
+    t["bytes_per_key_skipmap"] = m.memory_bytes() / max(1, len(m))
+    t["bytes_per_key_sorteddict"] = sd_bytes / n
+    return t
+
+
 def one_run(n: int, seed: int) -> Dict[str, float]:
     """Seconds for every figure of the comparison, one run."""
     import numpy as np
@@ -108,6 +184,7 @@ def one_run(n: int, seed: int) -> Dict[str, float]:
     lookarr = np.array(look, dtype=np.int64)
     t["get_many_skipmap"] = _timed(partial(m.get_many, lookarr))
     t["get_many_sorteddict_loop"] = _timed(partial(_getitem_list, sd, look))
+    t.update({"us_" + k: v for k, v in per_call_run(m, sd, keys).items()})
     del m, sd, d
     m2, sd2 = SkipMap(), SortedDict()
     t["put_many_skipmap"] = _timed(partial(m2.put_many, karr, karr))
@@ -157,6 +234,7 @@ class BenchResult(TypedDict):
     ops_per_s: Dict[str, float]
     ratios: Dict[str, float]
     ratio_runs: List[Dict[str, float]]
+    per_call_us: Dict[str, float]  # "<figure>_skipmap" / "<figure>_sorteddict": µs per call (bytes for bytes_per_key)
 
 
 def _ratios(t: Dict[str, float]) -> Dict[str, float]:
@@ -181,11 +259,12 @@ def run(n: int, repeat: int = 3, gil_only: bool = False, seed: int = 1) -> Bench
         t: Dict[str, float] = {} if gil_only else one_run(n, seed + i)
         t.update(gil_run(n, seed + i))
         runs.append(t)
-    secs = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    secs = {k: statistics.median(r[k] for r in runs) for k in runs[0] if not k.startswith("us_")}
+    per_call = {k[3:]: statistics.median(r[k] for r in runs) for k in runs[0] if k.startswith("us_")}
     ratios = {k: statistics.median(_ratios(r)[k] for r in runs) for k in _ratios(runs[0])}
     return {"n": n, "repeat": repeat, "seconds": secs,
             "ops_per_s": {k: n / v for k, v in secs.items()}, "ratios": ratios,
-            "ratio_runs": [_ratios(r) for r in runs]}
+            "ratio_runs": [_ratios(r) for r in runs], "per_call_us": per_call}
 
 
 def main(argv: List[str] | None = None) -> int:
@@ -210,6 +289,17 @@ def main(argv: List[str] | None = None) -> int:
         print("  %-30s %9.3f s  %12.0f ops/s" % (k, v, res["ops_per_s"][k]))
     for k, v in res["ratios"].items():
         print("  %-30s %7.2fx" % (k, v))
+    pc = res["per_call_us"]
+    if pc:
+        print("per call at n = %d: SkipMap | SortedDict | SortedDict time / SkipMap time" % a.n)
+        for name in sorted({k.rsplit("_", 1)[0] for k in pc}):
+            ours, theirs = pc.get(name + "_skipmap"), pc.get(name + "_sorteddict")
+            unit = "B" if name.startswith("bytes") else "us"
+            line = "  %-22s %10.3f %s" % (name, ours or 0.0, unit)
+            if theirs is not None and ours:
+                line += " | %10.3f %s | %6.2fx" % (theirs, unit, theirs / ours)
+            print(line)
+        print("  (bytes_per_key: a ratio > 1 means SkipMap uses less; get_many_per_key is the C floor of getitem)")
     return 0
 
 

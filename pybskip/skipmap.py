@@ -132,9 +132,12 @@ class SkipMap(MutableMapping[int, int]):
     def __getitem__(self, key: int) -> int:
         """``m[key]``: the value of key; KeyError if absent. O(log n)."""
         try:
-            r = lib.pyb_get(self._m, key)
+            v: int = lib.pyb_get_value(self._m, key)
         except (TypeError, OverflowError) as exc:
             raise _bad_int("key", key, exc) from None
+        if v != INT64_MIN:  # the fast path: present, one C call returning an int64
+            return v
+        r = lib.pyb_get(self._m, key)  # absent, or the value is INT64_MIN: ask once more, exactly
         if r.rc == 0:  # OK
             value: int = r.value
             return value
@@ -184,7 +187,13 @@ class SkipMap(MutableMapping[int, int]):
         >>> SkipMap({1: 2}).get(5, -1)
         -1
         """
-        r = self._lookup(key)
+        try:
+            v: int = lib.pyb_get_value(self._m, key)  # as m[key]: the int64 fast path first
+        except (TypeError, OverflowError) as exc:
+            raise _bad_int("key", key, exc) from None
+        if v != INT64_MIN:
+            return v
+        r = lib.pyb_get(self._m, key)
         return r.value if r.rc == OK else default
 
     @overload
