@@ -103,13 +103,13 @@ def call(m: SkipMap, ref: Dict[int, int], r: ByteReader, op: int) -> None:
         items = sorted(ref.items())
         agree("peekitem", got, items[a])
     elif op == 12:
-        got = m.popitem(a)
-        if a not in (0, -1):
-            raise Mismatch("popitem(%r) accepted" % (a,))
+        got = m.popitem(a)  # any position (an int, a bool or an __index__ object, as peekitem)
         if not ref:
             raise Mismatch("popitem on empty returned %r" % (got,))
-        # SkipMap compares the index with ==, so an integral float (0.0, -0.0) is accepted
-        want = sorted(ref.items())[int(a) if isinstance(a, float) else a]
+        items = sorted(ref.items())
+        if not -len(items) <= a < len(items):
+            raise Mismatch("popitem(%r) returned %r out of range" % (a, got))
+        want = items[a]
         del ref[want[0]]
         agree("popitem", got, want)
     elif op == 13:
