@@ -87,9 +87,14 @@ def call(m: SkipMap, ref: Dict[int, int], r: ByteReader, op: int) -> None:
     elif op == 6:
         b = r.value()
         got = m.setdefault(a, b)
-        if not is_key(b):
+        if b is None:  # MutableMapping's default: accepted only for a present key (its value)
+            if a not in ref:
+                raise Mismatch("setdefault(%r, None) on an absent key accepted" % (a,))
+            agree("setdefault", got, ref[a])
+        elif not is_key(b):
             raise Mismatch("setdefault default %r accepted" % (b,))
-        agree("setdefault", got, ref.setdefault(a, b))
+        else:
+            agree("setdefault", got, ref.setdefault(a, b))
     elif op == 7:
         agree("floor_key", m.floor_key(a), floor(ref, a))
     elif op == 8:
