@@ -30,24 +30,6 @@ def _position(index: Any) -> int:
     return index
 
 
-class _SequenceMixin:
-    """count/index for a sorted view whose __iter__ and __getitem__ are defined."""
-
-    _mapping: "SkipMap"
-
-    def _find(self, value: Any, start: Optional[int], stop: Optional[int]) -> int:
-        """The first position in [start, stop) holding value, else ValueError. O(n) (values,
-        items: a scan); keys override it with a rank lookup."""
-        lo, hi, _ = slice(start, stop).indices(len(self._mapping))
-        for i, item in enumerate(self._mapping._islice_items(lo, hi), lo):
-            if self._pick(item) == value:
-                return i
-        raise ValueError("%r is not in view" % (value,))
-
-    def _pick(self, item: Tuple[int, int]) -> Any:
-        raise NotImplementedError
-
-
 class SortedKeysView(KeysView[int], Sequence[int]):
     """m.keys(): the keys in ascending order, a Set and a Sequence.
 
@@ -104,7 +86,7 @@ class SortedKeysView(KeysView[int], Sequence[int]):
         return "SortedKeysView(%r)" % (list(self),)
 
 
-class SortedValuesView(_SequenceMixin, ValuesView[int], Sequence[int]):
+class SortedValuesView(ValuesView[int], Sequence[int]):
     """m.values(): the values in key order, a Sequence.
 
     >>> from pybskip import SkipMap
@@ -136,12 +118,13 @@ class SortedValuesView(_SequenceMixin, ValuesView[int], Sequence[int]):
             return [v for _, v in self._mapping._slice_items(index)]
         return self._mapping._select(_position(index), "values() index")[1]
 
-    def _pick(self, item: Tuple[int, int]) -> Any:
-        return item[1]
-
     def index(self, value: Any, start: Optional[int] = None, stop: Optional[int] = None) -> int:
-        """First position of value; ValueError if absent. O(n)."""
-        return self._find(value, start, stop)
+        """First position of value (within [start, stop)); ValueError if absent. O(n): a scan."""
+        lo, hi, _ = slice(start, stop).indices(len(self._mapping))
+        for i, (_, v) in enumerate(self._mapping._islice_items(lo, hi), lo):
+            if v == value:
+                return i
+        raise ValueError("%r is not in view" % (value,))
 
     def count(self, value: Any) -> int:
         """How many keys have this value. O(n)."""
@@ -151,7 +134,7 @@ class SortedValuesView(_SequenceMixin, ValuesView[int], Sequence[int]):
         return "SortedValuesView(%r)" % (list(self),)
 
 
-class SortedItemsView(_SequenceMixin, ItemsView[int, int], Sequence[Tuple[int, int]]):
+class SortedItemsView(ItemsView[int, int], Sequence[Tuple[int, int]]):
     """m.items(): (key, value) pairs in key order, a Set and a Sequence.
 
     >>> from pybskip import SkipMap
@@ -192,9 +175,6 @@ class SortedItemsView(_SequenceMixin, ItemsView[int, int], Sequence[Tuple[int, i
         if isinstance(index, slice):
             return self._mapping._slice_items(index)
         return self._mapping._select(_position(index), "items() index")
-
-    def _pick(self, item: Tuple[int, int]) -> Any:
-        return item
 
     def index(self, value: Any, start: Optional[int] = None, stop: Optional[int] = None) -> int:
         """Position of the pair; ValueError if absent. O(rank / B)."""
