@@ -122,41 +122,65 @@ static double entry_density(const bskip *m, int level) {
     return d;
 }
 
-/* Where a descending scan for the cap greatest keys <= hi may start: at each level > 0 of a
- * read-coupled descent toward hi (a get-like walk), the key of the entry `back` entries before the
- * one it follows, back sized so that about cap level-0 keys lie between that key and hi; the
- * node's first key if it has fewer entries; INT64_MIN in a head. Written to cand[] (one per level
- * passed), sorted descending without duplicates; returns how many. The keys are hints: the scan
- * that starts from one checks what it finds. */
-static int desc_starts(bskip *m, int64_t hi, size_t cap, int64_t *cand) {
+/* How many entries before the one a descent toward hi follows at `level` (> 0) hold about 1.5 cap
+ * level-0 keys after them: each level-`level` entry heads about 1/p^level keys. The 1.5 is the
+ * overscan that makes a first attempt that reads too few keys rare (the entry counts vary). */
+static uint32_t entries_back(const bskip *m, int level, size_t cap) {
+    double want = 1.0 + 1.5 * (double)cap * entry_density(m, level);
+    return want >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)want;
+}
+
+/* Where a descending scan for the `need` greatest keys <= hi may start (a hint, <= hi): from a
+ * read-coupled descent toward hi (a get-like walk), the greatest of one key per level > 0: the key
+ * of the entry `back` (entries_back) entries before the one the walk follows there; when the node
+ * holding that entry has fewer entries before it, the key `back` entries before the end of the
+ * node the walk passed just before (more than back entries back, in all), or the node's first key
+ * when the walk began in that node, or INT64_MIN in a head. So that the walk one level down passes
+ * the entries its own hint needs, the descent goes down through the entry a few entries before the
+ * followed one (it then walks right to hi: the child of an earlier entry holds only keys below
+ * the followed entry's child). The scan that starts from the hint checks what it finds. */
+static int64_t desc_hint(bskip *m, int64_t hi, size_t need) {
     int top = atomic_load_explicit(&m->top, memory_order_acquire);
     node *x = m->heads[top];
-    int n = 0;
+    int64_t hint = INT64_MIN;
     node_lock(x, LOCK_R); /* order: the first lock of this operation */
     for (;;) {
-        x = walk_right(x, hi, false, LOCK_R);
+        uint32_t back = x->level > 0 ? entries_back(m, x->level, need) : 0;
+        int64_t prev_c = INT64_MIN; /* the hint from the node passed last, if any */
+        bool passed = false;
+        while (x->next != NULL && x->high <= hi) { /* walk_right, remembering prev_c */
+            node *nx = x->next;
+            node_lock(nx, LOCK_R); /* order: right of x on the same level */
+            if (x->level > 0) {
+                prev_c = x->n > back ? node_keys(x)[x->n - back]
+                         : x->is_head ? INT64_MIN : node_keys(x)[0];
+                passed = true;
+            }
+            node_unlock(x, LOCK_R); /* coupling: released only once nx is held */
+            x = nx;
+        }
         if (x->level == 0) break;
         uint32_t i = node_upper(x, hi);
-        double want = 1.0 + (double)cap * entry_density(m, x->level);
-        uint32_t back = want >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)want;
-        int64_t c = i > back ? node_keys(x)[i - 1 - back] : x->is_head ? INT64_MIN : node_keys(x)[0];
-        int at = n++;
-        while (at > 0 && cand[at - 1] < c) { /* insertion sort, descending */
-            cand[at] = cand[at - 1];
-            at--;
-        }
-        cand[at] = c;
-        if (at > 0 && cand[at - 1] == c) { /* a duplicate: drop it */
-            for (int j = at; j < n - 1; j++) cand[j] = cand[j + 1];
-            n--;
-        }
-        node *child = node_child_before(m, x, i);
+        int64_t c = i > back ? node_keys(x)[i - 1 - back]
+                    : passed ? prev_c
+                    : x->is_head ? INT64_MIN : node_keys(x)[0];
+        if (c > hint) hint = c;
+        /* Down through the entry `down` entries before the followed one (i - 1): about the
+         * entries the next level's hint needs, plus one (from level 1: the followed one). i >= 1
+         * outside a head (its first key is <= hi: the walk entered it); i == 0 in a head is its
+         * implicit -inf entry. */
+        double below = x->level > 1 ? (double)entries_back(m, x->level - 1, need) : 0.0;
+        double down_d = below * entry_density(m, 1) + 1.0;
+        uint32_t down = down_d >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)down_d;
+        uint32_t j = x->level == 1 ? i /* level 0 gives no hint: the usual child */
+                     : i > down ? i - down : x->is_head ? 0 : 1;
+        node *child = node_child_before(m, x, j);
         node_lock(child, LOCK_R); /* order: one level down */
         node_unlock(x, LOCK_R);   /* coupling: the child is held */
         x = child;
     }
     node_unlock(x, LOCK_R);
-    return n;
+    return hint;
 }
 
 static void reverse_range(int64_t *a, size_t from, size_t to) {
@@ -170,26 +194,33 @@ static void reverse_range(int64_t *a, size_t from, size_t to) {
 /* A descending scan is a sequence of attempts, each an ascending two-phase scan of [start, hi]
  * that keeps the last cap keys it reads (scan_range's ring mode): the attempt is one snapshot of
  * [start, hi], so its last cap keys are the cap greatest keys of [lo, hi] at that moment when it
- * read at least cap keys or when start <= lo. Otherwise the next attempt starts further left
- * (the starts come from desc_starts, the last one is lo itself), so the result is always the
- * snapshot of one attempt: as linearizable as bskip_scan_closed. Cost: O(log n + cap) per attempt
- * when the hint is good; an attempt that reads too few keys costs at most what the next one
- * reads. */
+ * read at least cap keys or when start <= lo. Otherwise the next attempt starts further left: at
+ * the hint for the keys still missing left of the last start, asked for twice as many as the last
+ * attempt was (so the range an attempt covers grows geometrically and all the attempts together
+ * cost O(what the last reads)); every start is below the one before, so the attempts end, at the
+ * latest with start = lo. The result is always the snapshot of one attempt: as linearizable as
+ * bskip_scan_closed. Cost: O(log n + cap) when the first hint is good (entries_back overscans by
+ * half to make that the common case). */
 int64_t bskip_scan_desc(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t *values,
                         size_t cap) {
     if (m == NULL || lo > hi || (keys == NULL && cap > 0)) return BSKIP_EINVAL;
     if (cap == 0) return 0;
-    int64_t starts[BSKIP_MAX_LEVELS + 1];
-    bskip__trace_op_event(m, 1, TRACE_GET, hi, 0);
-    int n = desc_starts(m, hi, cap, starts);
-    bskip__trace_op_event(m, 0, TRACE_GET, hi, 0);
-    starts[n++] = lo; /* the last attempt covers the whole range */
-    for (int a = 0; a < n; a++) {
-        int64_t start = starts[a] > lo ? starts[a] : lo;
-        if (start > hi) continue;
+    int64_t below = hi; /* the hint is for the keys <= below */
+    size_t need = cap;
+    for (;;) {
+        bskip__trace_op_event(m, 1, TRACE_GET, below, 0);
+        int64_t hint = desc_hint(m, below, need);
+        bskip__trace_op_event(m, 0, TRACE_GET, below, 0);
+        int64_t start = hint > lo ? hint : lo; /* <= below <= hi */
         int64_t found = scan_range(m, start, hi, true, true, keys, values, cap);
         if (found < 0) return found;
-        if ((size_t)found < cap && start > lo) continue; /* too few: start further left */
+        if ((size_t)found < cap && start > lo) { /* too few: start further left */
+            size_t missing = cap - (size_t)found;
+            need = need > SIZE_MAX / 2 ? SIZE_MAX : 2 * need;
+            if (need < missing) need = missing;
+            below = start - 1; /* start > lo >= INT64_MIN */
+            continue;
+        }
         /* keys[] holds the last min(found, cap) keys read, oldest at found % cap when it wrapped:
          * ascending order is keys[r..n) then keys[0..r); reversing both parts gives descending. */
         size_t got = (size_t)found < cap ? (size_t)found : cap;
@@ -202,5 +233,4 @@ int64_t bskip_scan_desc(bskip *m, int64_t lo, int64_t hi, int64_t *keys, int64_t
         }
         return (int64_t)got;
     }
-    return 0; /* unreachable: the last start is lo <= hi */
 }
