@@ -45,10 +45,10 @@ class SortedKeysView(KeysView[int], Sequence[int]):
         super().__init__(mapping)
 
     def __iter__(self) -> Iterator[int]:
-        return (k for k, _ in self._mapping._items_from(INT64_MIN, INT64_MAX))
+        return self._mapping._items_from(INT64_MIN, INT64_MAX, part="keys")
 
     def __reversed__(self) -> Iterator[int]:
-        return (k for k, _ in self._mapping._reverse_items(INT64_MIN, INT64_MAX))
+        return self._mapping._reverse_items(INT64_MIN, INT64_MAX, part="keys")
 
     def __contains__(self, key: object) -> bool:
         return key in self._mapping
@@ -101,10 +101,10 @@ class SortedValuesView(ValuesView[int], Sequence[int]):
         super().__init__(mapping)
 
     def __iter__(self) -> Iterator[int]:
-        return (v for _, v in self._mapping._items_from(INT64_MIN, INT64_MAX))
+        return self._mapping._items_from(INT64_MIN, INT64_MAX, part="values")
 
     def __reversed__(self) -> Iterator[int]:
-        return (v for _, v in self._mapping._reverse_items(INT64_MIN, INT64_MAX))
+        return self._mapping._reverse_items(INT64_MIN, INT64_MAX, part="values")
 
     @overload
     def __getitem__(self, index: int) -> int: ...

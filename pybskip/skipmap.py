@@ -30,8 +30,8 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import MutableMapping
-from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Protocol,
-                    Tuple, TypeVar, Union, cast, overload)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Literal, Mapping, Optional,
+                    Protocol, Tuple, TypeVar, Union, cast, overload)
 
 from ._bskip_cffi import ffi, lib
 from ._buffers import INT64_MAX, INT64_MIN, int64_view, is_numpy
@@ -74,13 +74,27 @@ def _check_int(what: str, value: Any) -> int:
     """Returns value as an int64-range int, or raises TypeError/OverflowError naming `what`."""
     if isinstance(value, int):
         if INT64_MIN <= value <= INT64_MAX:
-            return int(value)
+            return value if type(value) is int else int(value)  # bool and int subclasses: int
         raise _bad_int(what, value, OverflowError())
     try:
         value = value.__index__()  # NumPy integers and other exact ints
     except AttributeError:
         raise TypeError("%s must be an int, got %s" % (what, type(value).__name__)) from None
     return _check_int(what, value)
+
+
+_Part = Literal["items", "keys", "values"]
+
+
+def _unpack(keys: Any, vals: Any, n: int, part: _Part) -> Iterable[Any]:
+    """The first n entries of C key/value buffers as what `part` names (a list or a zip)."""
+    if part == "keys":
+        ks: List[int] = ffi.unpack(keys, n)
+        return ks
+    if part == "values":
+        vs: List[int] = ffi.unpack(vals, n)
+        return vs
+    return zip(ffi.unpack(keys, n), ffi.unpack(vals, n))
 
 
 class SkipMap(MutableMapping[int, int]):
@@ -445,11 +459,14 @@ class SkipMap(MutableMapping[int, int]):
         [(2, 2), (3, 3)]
         """
         lo_ = INT64_MIN if lo is None else _check_int("lo", lo)
-        if hi is not None and _check_int("hi", hi) <= lo_:
-            if hi < lo_:
-                raise ValueError("scan: lo %d > hi %d" % (lo_, hi))
-            return []
-        hi_ = INT64_MAX if hi is None else hi - 1  # closed upper bound
+        if hi is None:
+            hi_ = INT64_MAX
+        else:
+            hi_ = _check_int("hi", hi) - 1  # closed upper bound
+            if hi_ < lo_:
+                if hi_ + 1 < lo_:
+                    raise ValueError("scan: lo %d > hi %d" % (lo_, hi_ + 1))
+                return []
         if limit is not None:
             limit = _check_int("limit", limit)
             if limit < 0:
@@ -470,26 +487,28 @@ class SkipMap(MutableMapping[int, int]):
         """Items in the closed range [lo, hi], at most cap, as one snapshot."""
         if cap == 0:
             return []
-        keys = ffi.new("int64_t[]", cap)
-        vals = ffi.new("int64_t[]", cap)
-        n = lib.bskip_scan_closed(self._m, lo, hi, keys, vals, cap)
+        buf = ffi.new("int64_t[]", 2 * cap)  # keys, then values: one allocation per call
+        vals = buf + cap
+        n = lib.bskip_scan_closed(self._m, lo, hi, buf, vals, cap)
         if n < 0:
             raise_for(n, "scan", lib)
-        return list(zip(ffi.unpack(keys, n), ffi.unpack(vals, n)))
+        return list(zip(ffi.unpack(buf, n), ffi.unpack(vals, n)))
 
-    def _items_from(self, lo: int, hi: int, limit: Optional[int] = None) -> Iterator[Tuple[int, int]]:
+    def _items_from(self, lo: int, hi: int, limit: Optional[int] = None,
+                    part: _Part = "items") -> Iterator[Any]:
         """Chunked ascending iteration over the closed range [lo, hi], at most `limit` items (see
-        the module doc). Chunks grow from _FIRST_CHUNK to ITER_CHUNK."""
+        the module doc): (key, value) pairs, or with part="keys"/"values" only those (read from C
+        alone, no pairs built). Chunks grow from _FIRST_CHUNK to ITER_CHUNK."""
         chunk = _FIRST_CHUNK
         keys = ffi.new("int64_t[]", ITER_CHUNK)
-        vals = ffi.new("int64_t[]", ITER_CHUNK)
+        vals = ffi.new("int64_t[]", ITER_CHUNK) if part != "keys" else ffi.NULL
         left = INT64_MAX if limit is None else limit
         while lo <= hi and left > 0:
             want = min(chunk, left)
             n = lib.bskip_scan_closed(self._m, lo, hi, keys, vals, want)
             if n < 0:
                 raise_for(n, "iteration", lib)
-            yield from zip(ffi.unpack(keys, n), ffi.unpack(vals, n))
+            yield from _unpack(keys, vals, n, part)
             left -= n
             if n < want:
                 return
@@ -499,17 +518,18 @@ class SkipMap(MutableMapping[int, int]):
             lo = last + 1
             chunk = min(chunk * 4, ITER_CHUNK)
 
-    def _reverse_items(self, lo: int, hi: int) -> Iterator[Tuple[int, int]]:
-        """Chunked descending iteration over the closed range [lo, hi]: each chunk one snapshot
-        of the greatest keys left (bskip_scan_desc), same guarantees as ascending iteration."""
+    def _reverse_items(self, lo: int, hi: int, part: _Part = "items") -> Iterator[Any]:
+        """Chunked descending iteration over the closed range [lo, hi] (part as _items_from):
+        each chunk one snapshot of the greatest keys left (bskip_scan_desc), same guarantees as
+        ascending iteration."""
         chunk = _FIRST_CHUNK
         keys = ffi.new("int64_t[]", ITER_CHUNK)
-        vals = ffi.new("int64_t[]", ITER_CHUNK)
+        vals = ffi.new("int64_t[]", ITER_CHUNK) if part != "keys" else ffi.NULL
         while lo <= hi:
             n = lib.bskip_scan_desc(self._m, lo, hi, keys, vals, chunk)
             if n < 0:
                 raise_for(n, "reverse iteration", lib)
-            yield from zip(ffi.unpack(keys, n), ffi.unpack(vals, n))
+            yield from _unpack(keys, vals, n, part)
             if n < chunk:
                 return
             last = keys[n - 1]
@@ -520,13 +540,11 @@ class SkipMap(MutableMapping[int, int]):
 
     def __iter__(self) -> Iterator[int]:
         """Keys in ascending order (chunked snapshots, see the module doc). O(n) overall."""
-        for k, _ in self._items_from(INT64_MIN, INT64_MAX):
-            yield k
+        return self._items_from(INT64_MIN, INT64_MAX, part="keys")
 
     def __reversed__(self) -> Iterator[int]:
         """Keys in descending order (chunked snapshots, as iteration). O(n) overall."""
-        for k, _ in self._reverse_items(INT64_MIN, INT64_MAX):
-            yield k
+        return self._reverse_items(INT64_MIN, INT64_MAX, part="keys")
 
     def keys(self) -> SortedKeysView:
         """A sorted view of the keys: a Set and a Sequence (index, slice, reversed, index())."""
@@ -561,8 +579,9 @@ class SkipMap(MutableMapping[int, int]):
             if hi == INT64_MIN:
                 return iter(())
             hi -= 1
-        items = self._reverse_items(lo, hi) if reverse else self._items_from(lo, hi)
-        return (k for k, _ in items)
+        if reverse:
+            return self._reverse_items(lo, hi, part="keys")
+        return self._items_from(lo, hi, part="keys")
 
     # ---- batches ------------------------------------------------------------------------------
 
