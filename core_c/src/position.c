@@ -24,26 +24,41 @@
 #include "internal.h"
 #include "lock.h"
 
-int bskip_select(bskip *m, int64_t index, int64_t *key, int64_t *value) {
-    if (m == NULL) return BSKIP_EINVAL;
+/* The walk both share: traces the operation's begin, read-locks the level-0 head and steps right
+ * keeping every lock (held_step_right) while the key count or position it looks for may lie right
+ * of the last held node x: `by_key`: while x->high <= target (keys < target may follow x); else
+ * while target < 0 (the whole level: the total count) or x holds no key number target. *before =
+ * the keys in the held nodes left of x (the last held node, held->nodes[held->count - 1]).
+ * Returns BSKIP_OK or BSKIP_ENOMEM (the held set could not grow; what is held stays held). */
+static int level0_walk(bskip *m, held_set *held, bool by_key, int64_t target, uint64_t *before) {
     bskip__trace_op_event(m, 1, TRACE_SCAN, INT64_MIN, 0);
-    held_set held;
-    held_init(&held);
+    held_init(held);
     node *x = m->heads[0];
     node_lock(x, LOCK_R); /* order: the first lock of this operation */
-    held_push(&held, x);  /* cannot fail: the stack array is empty */
-    uint64_t before = 0;  /* keys in the nodes left of x */
-    int rc = BSKIP_OK;
-    /* i >= 0: stop at the node holding key number i; i < 0: walk to the end for the total. */
-    while (x->next != NULL && (index < 0 || before + x->n <= (uint64_t)index)) {
-        before += x->n;
-        x = held_step_right(&held, x); /* order and 2PL: see held.h */
-        if (x == NULL) {
-            rc = BSKIP_ENOMEM;
-            break;
-        }
+    held_push(held, x);   /* cannot fail: the stack array is empty */
+    *before = 0;
+    while (x->next != NULL && (by_key ? x->high <= target
+                               : target < 0 || *before + x->n <= (uint64_t)target)) {
+        *before += x->n;
+        x = held_step_right(held, x); /* order and 2PL: see held.h */
+        if (x == NULL) return BSKIP_ENOMEM;
     }
+    return BSKIP_OK;
+}
+
+/* The shrinking phase (every lock at once, the answer read) and the operation's end. */
+static void level0_done(bskip *m, held_set *held) {
+    held_release_all(held);
+    bskip__trace_op_event(m, 0, TRACE_SCAN, INT64_MIN, 0);
+}
+
+int bskip_select(bskip *m, int64_t index, int64_t *key, int64_t *value) {
+    if (m == NULL) return BSKIP_EINVAL;
+    held_set held;
+    uint64_t before; /* keys in the held nodes left of x */
+    int rc = level0_walk(m, &held, false, index, &before);
     if (rc == BSKIP_OK) {
+        node *x = held.nodes[held.count - 1];
         uint64_t total = before + x->n; /* meaningful for i < 0: x is the last node */
         uint64_t want = index >= 0 ? (uint64_t)index : total - (uint64_t)(-(index + 1)) - 1;
         bool in_range = index >= 0 ? want < before + x->n : (uint64_t)(-(index + 1)) < total;
@@ -62,35 +77,21 @@ int bskip_select(bskip *m, int64_t index, int64_t *key, int64_t *value) {
             if (value != NULL) *value = node_slots(m, y)[want - left].value;
         }
     }
-    held_release_all(&held); /* shrinking phase */
-    bskip__trace_op_event(m, 0, TRACE_SCAN, INT64_MIN, 0);
+    level0_done(m, &held);
     return rc;
 }
 
 int bskip_rank(bskip *m, int64_t key, uint64_t *rank) {
     if (m == NULL) return BSKIP_EINVAL;
-    bskip__trace_op_event(m, 1, TRACE_SCAN, INT64_MIN, 0);
     held_set held;
-    held_init(&held);
-    node *x = m->heads[0];
-    node_lock(x, LOCK_R); /* order: the first lock of this operation */
-    held_push(&held, x);  /* cannot fail: the stack array is empty */
-    uint64_t before = 0;
-    int rc = BSKIP_OK;
-    while (x->next != NULL && x->high <= key) { /* keys < key may lie right of x */
-        before += x->n;
-        x = held_step_right(&held, x); /* order and 2PL: see held.h */
-        if (x == NULL) {
-            rc = BSKIP_ENOMEM;
-            break;
-        }
-    }
+    uint64_t before;
+    int rc = level0_walk(m, &held, true, key, &before);
     if (rc == BSKIP_OK) {
+        node *x = held.nodes[held.count - 1];
         uint32_t i = node_lower(x, key);
         if (rank != NULL) *rank = before + i;
         rc = i < x->n && node_keys(x)[i] == key ? BSKIP_OK : BSKIP_NOT_FOUND;
     }
-    held_release_all(&held); /* shrinking phase */
-    bskip__trace_op_event(m, 0, TRACE_SCAN, INT64_MIN, 0);
+    level0_done(m, &held);
     return rc;
 }
