@@ -24,7 +24,10 @@ specification, used to show states in reports and as the tests' oracle):
                 Porcupine); partitioned by key
   sortedmap     int64 keys and values: get k -> value|None; put k v -> previous|None; delete k ->
                 removed|None; scan lo hi [limit] -> [[k, v], ...] (keys in [lo, hi), ascending,
-                the first `limit`); not partitioned: scans span keys
+                the first `limit`); positional reads (SkipMap's peekitem/bisect_left/index):
+                select i -> [k, v] at position i (negative from the end) | None when out of
+                range; rank k -> the number of keys < k; index k -> that number | None when k
+                is absent; not partitioned: scans and positions span keys
 """
 from __future__ import annotations
 
@@ -393,9 +396,33 @@ class KV(Model):
 
 
 class SortedMap(Model):
-    """An int64 -> int64 sorted map with atomic range scans (what pybskip.SkipMap promises)."""
+    """An int64 -> int64 sorted map with atomic range scans and positional reads (what
+    pybskip.SkipMap promises).
+
+    Functions (input -> output; every output is checked, a pending operation's is not):
+      get k -> value | None;  put k v -> previous | None;  delete k -> removed | None
+      scan lo hi [limit] -> [[k, v], ...]: the keys in [lo, hi) ascending, the first `limit`
+      select i -> [k, v], the pair at position i of the ascending order (i < 0 counts from the
+          end, as in Python), or None when there is no position i. SkipMap.peekitem(i) raises
+          IndexError there: a recorder records that outcome as the output None.
+      rank k -> the number of keys < k (SkipMap.bisect_left(k); bisect_right(k) is rank k + 1
+          for k < 2**63 - 1); never None.
+      index k -> the number of keys < k when k is present, None when it is absent
+          (SkipMap.index(k), whose ValueError for an absent key is recorded as None).
+    select, rank and index are read-only, like get and scan. Each is one linearizable read in
+    SkipMap (bskip_select / bskip_rank), so each is one atomic step here.
+
+    >>> from pybskip.checkers import Operation, check
+    >>> h = [Operation(0, {"f": "put", "key": 5, "value": 50}, None, 0, 1),
+    ...      Operation(1, {"f": "select", "index": -1}, [5, 50], 2, 3),
+    ...      Operation(1, {"f": "rank", "key": 9}, 1, 4, 5)]
+    >>> check(h, "sortedmap").verdict, check(h[1:], "sortedmap").verdict
+    ('ok', 'illegal')
+    """
 
     name, builtin = "sortedmap", "sortedmap"
+    READS = ("get", "scan", "select", "rank", "index")
+    FUNCS = READS + ("put", "delete")
 
     def init(self) -> SortedMapState:
         return ()
@@ -404,7 +431,8 @@ class SortedMap(Model):
              ) -> Tuple[bool, SortedMapState]:
         keys = [k for k, _ in state]
         f = input["f"]
-        k: Any = input.get("key")  # get/put/delete: an int64 key
+        if f not in self.FUNCS:
+            raise ModelInputError("sortedmap model: unknown function %r" % f)
         if f == "scan":
             lo, hi = input["lo"], input["hi"]
             limit = input.get("limit")
@@ -414,8 +442,22 @@ class SortedMap(Model):
                 want = want[:limit]
             ok = output is UNKNOWN or [tuple(p) for p in output] == want
             return ok, state
+        if f == "select":
+            i = _arg(self, input, "index")
+            if i < 0:
+                i += len(state)
+            pair = state[i] if 0 <= i < len(state) else None
+            got = output if output is None or output is UNKNOWN else _pair(self, input, output)
+            return (output is UNKNOWN or got == pair), state
+        k: Any = _arg(self, input, "key")  # an int64 key
         i = bisect.bisect_left(keys, k)
         has = i < len(keys) and keys[i] == k
+        if f == "rank" or f == "index":
+            if output is UNKNOWN:
+                return True, state
+            if output is not None:
+                _arg(self, {"f": f, "output": output}, "output")
+            return output == (i if f == "rank" or has else None), state
         cur = state[i][1] if has else None
         ok = output is UNKNOWN or output == cur
         if f == "get":
@@ -423,25 +465,33 @@ class SortedMap(Model):
         if f == "put":
             new = state[:i] + ((k, input["value"]),) + state[i + has:]
             return ok, new
-        if f == "delete":
-            return ok, state[:i] + state[i + has:]
-        raise ModelInputError("sortedmap model: unknown function %r" % f)
+        return ok, state[:i] + state[i + has:]  # delete
 
     def describe_state(self, state: SortedMapState) -> str:
         return "{%s}" % ", ".join("%d: %d" % kv for kv in state)
 
     def read_only(self, op: Operation) -> bool:
-        return op.f in ("get", "scan")
+        return op.f in self.READS
 
     def justifies(self, writer: Operation, observer: Operation) -> bool:
         """get/put/delete of key k observing v depend on the puts of (k, v) (or, for v None, the
-        deletes of k); a scan depends on every put and delete of a key in its range."""
+        deletes of k); a scan depends on every put and delete of a key in its range; rank k on
+        those of the keys < k (they alone decide the count), index k on those of the keys <= k
+        (k's own presence decides None); select on every put and delete (any key below or at
+        position i moves what is there). Conservative where a write cannot change the
+        observed value (a put over a present key), never missing one that can."""
         if observer.pending or writer.f not in ("put", "delete"):
             return False
         k = writer.input.get("key")
-        if observer.f == "scan":
+        f = observer.f
+        if f == "select":
+            return True
+        if f == "scan":
             lo, hi = observer.input.get("lo"), observer.input.get("hi")
             return isinstance(k, int) and isinstance(lo, int) and isinstance(hi, int) and lo <= k < hi
+        if f == "rank" or f == "index":
+            at = observer.input.get("key")
+            return isinstance(k, int) and isinstance(at, int) and (k < at or (f == "index" and k == at))
         if k != observer.input.get("key"):
             return False
         if writer.f == "put":
@@ -450,9 +500,12 @@ class SortedMap(Model):
 
     def encode(self, ops: Sequence[Operation], enc: Encoded, t: Callable[[Any], int]) -> None:
         """Appends the lc.h encoding: keys and values as they are (int64), None as a flag, scan
-        results as pairs in enc.aux. O(n + total scan output). This is the hot path of the
-        concurrent test suite: no per-field validation here; a wrong type or an out-of-range int
-        fails when the words are packed (check() then finds the culprit with validate())."""
+        results as pairs in enc.aux; select i -> A = i, out (key, value) in (F_OUT, F_AUX);
+        rank/index k -> A = k, out the count. O(n + total scan output). This is the hot path of
+        the concurrent test suite: no per-field validation of the point operations here; a
+        wrong type or an out-of-range int fails when the words are packed (check() then finds
+        the culprit with validate()). The positional reads check their one argument here (a
+        bool would pack as 0/1)."""
         aux = enc.aux
         add = enc.add
         raw = t is int  # int timestamps pass through: skip a call per time
@@ -480,6 +533,15 @@ class SortedMap(Model):
                 add(call, ret, GET, flags, inp["key"], 0, 0, out)
             elif f == "delete":
                 add(call, ret, DELETE, flags, inp["key"], 0, 0, out)
+            elif f == "select":
+                key = value = 0
+                if not flags:  # completed with a pair
+                    key, value = _pair(self, inp, out)
+                add(call, ret, C.SELECT, flags, _int64(op, "index"), 0, 0, key, value)
+            elif f == "rank" or f == "index":
+                if not flags:
+                    _int64(op, "output", out)
+                add(call, ret, C.RANK if f == "rank" else C.INDEX, flags, _int64(op, "key"), 0, 0, out)
             elif f == "scan":
                 limit = inp.get("limit")
                 off = len(aux)
@@ -503,7 +565,8 @@ class SortedMap(Model):
 
     def validate(self, ops: Sequence[Operation]) -> None:
         """Raises ModelInputError naming the first operation that is not a well-typed sortedmap
-        operation (int64 keys, values, bounds, limit >= 0 or None). O(n)."""
+        operation (int64 keys, values, bounds, positions and counts, limit >= 0 or None, a
+        select's output a [key, value] pair or None). O(n)."""
         for op in ops:
             f = op.f
             if f == "scan":
@@ -515,11 +578,36 @@ class SortedMap(Model):
                     for pair in op.output or ():
                         _int64(op, "output key", pair[0]), _int64(op, "output value", pair[1])
                 continue
+            if f == "select":
+                _int64(op, "index")
+                if not op.pending and op.output is not None:
+                    _pair(self, op.input, op.output)
+                continue
             _int64(op, "key")
             if f == "put":
                 _int64(op, "value")
             if not op.pending and op.output is not None:
                 _int64(op, "output", op.output)
+
+
+def _arg(model: Model, input: Mapping[str, Any], name: str) -> int:
+    """input[name] as an int64 (the positional reads' argument), else ModelInputError."""
+    if name not in input:
+        raise ModelInputError("operation %r lacks field %r" % (dict(input), name))
+    v = input[name]
+    if not isinstance(v, int) or isinstance(v, bool) or not -(2**63) <= v < 2**63:
+        raise ModelInputError("%s model: %r needs an int64 %r, got %r"
+                              % (model.name, input.get("f"), name, v))
+    return v
+
+
+def _pair(model: Model, input: Mapping[str, Any], output: Any) -> Tuple[int, int]:
+    """A select's output as a (key, value) tuple of int64s, else ModelInputError."""
+    if isinstance(output, (list, tuple)) and len(output) == 2 and all(
+            isinstance(x, int) and not isinstance(x, bool) and -(2**63) <= x < 2**63 for x in output):
+        return output[0], output[1]
+    raise ModelInputError("%s model: select output must be a [key, value] pair of int64s or None, "
+                          "got %r (in %r)" % (model.name, output, dict(input)))
 
 
 def _text(v: Any) -> str:

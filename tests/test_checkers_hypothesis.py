@@ -1,7 +1,8 @@
 """test_checkers_hypothesis.py — generated histories: sequential executions, and mutated ones.
 
 What is generated: a sequential execution of random sortedmap (or register) operations on a small
-key range, run against a plain dict to obtain outputs; each operation gets a linearization point
+key range (get, put, delete, scan, and the positional reads select/rank/index), run against a
+plain dict to obtain outputs; each operation gets a linearization point
 p (10, 20, 30, ...) and an interval [p - a, p + b] with random a, b up to 25 (so up to five
 neighbours overlap), some operations become pending (their effect happened; the checker must allow
 it). Such a history is linearizable by construction (order by p), so the checker must say "ok".
@@ -34,6 +35,8 @@ def spec_step(state, op):
         if inp["limit"] is not None:
             want = want[:inp["limit"]]
         return pending or tuple(map(tuple, out)) == want, state
+    if f in ("select", "rank", "index"):
+        return pending or out == positional(d, inp), state
     prev = d.get(inp["key"])
     ok = pending or out == prev
     if f == "put":
@@ -41,6 +44,17 @@ def spec_step(state, op):
     elif f == "delete":
         d.pop(inp["key"], None)
     return ok, tuple(sorted(d.items()))
+
+
+def positional(d, inp):
+    """What select/rank/index return on dict d: select i -> (k, v) of sorted(d.items())[i] or
+    None; rank k -> how many keys are < k; index k -> that, or None when k is absent."""
+    items = sorted(d.items())
+    if inp["f"] == "select":
+        i = inp["index"]
+        return items[i] if -len(items) <= i < len(items) else None
+    below = sum(1 for k in d if k < inp["key"])
+    return None if inp["f"] == "index" and inp["key"] not in d else below
 
 
 def execute(rng: random.Random, n_ops: int, n_clients: int, pending_rate: float):
@@ -52,8 +66,13 @@ def execute(rng: random.Random, n_ops: int, n_clients: int, pending_rate: float)
             d[k] = inp["value"]
         elif r < 0.65:
             inp, out = {"f": "get", "key": k}, d.get(k)
-        elif r < 0.8:
+        elif r < 0.75:
             inp, out = {"f": "delete", "key": k}, d.pop(k, None)
+        elif r < 0.85:
+            f = rng.choice(["select", "rank", "index"])
+            inp = ({"f": f, "index": rng.randrange(-KEYS - 1, KEYS + 1)} if f == "select"
+                   else {"f": f, "key": rng.randrange(KEYS + 1)})
+            out = positional(d, inp)
         else:
             lo = rng.randrange(KEYS)
             inp = {"f": "scan", "lo": lo, "hi": lo + rng.randrange(1, KEYS + 1),
@@ -85,6 +104,14 @@ def mutate(rng: random.Random, ops):
         else:
             pairs = [(o.input["lo"], 0)]
         out = tuple(pairs)
+    elif o.input["f"] == "select":
+        out = rng.choice([None, (0, 0), (1, 1), (2, 2)] + ([(o.output[0], o.output[1] + 1)] if o.output else []))
+        if out == o.output:
+            out = None if out is not None else (0, 7)
+    elif o.input["f"] in ("rank", "index"):
+        out = rng.choice([None, 0, 1, 2, 3, 4])
+        if out == o.output:
+            out = 5
     else:
         out = rng.choice([None, 0, 1, 2, 3])
         if out == o.output:

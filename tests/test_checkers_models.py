@@ -4,7 +4,9 @@ Each case is small enough to decide by hand; the comment on each says why it is 
 linearizable. They cover the edge cases the search and the models must get right: closed
 intervals (touching operations are concurrent), pending and :info operations (effect at any time
 after the call, or never), a history linearizable *only* through an indeterminate operation,
-cas failures, kv appends and absent keys, sortedmap scans with limits, a user-defined model
+cas failures, kv appends and absent keys, sortedmap scans with limits, the sortedmap's
+positional reads (select/rank/index, each case decided by the C engine and by the same model
+through the Python callback path, which must agree), a user-defined model
 (through the ctypes callback) agreeing with the built-in, timeouts giving "unknown", and a deep
 history that would overflow a recursive search.
 """
@@ -147,6 +149,119 @@ def test_sortedmap_bad_input_names_the_operation():
         check([op(0, "put", 0, 1, key=2**63, value=1)], "sortedmap")
     with pytest.raises(ModelInputError, match="frobnicate"):
         check([op(0, "frobnicate", 0, 1, key=1)], "sortedmap")
+
+
+# ---- sortedmap positional reads: select / rank / index ---------------------------------------
+# Each history is checked by the C engine ("sortedmap") and by the same specification run in
+# Python (PySortedMap, through the callback path): both verdicts must be the expected one.
+
+def both(h):
+    """The verdicts of the C engine and of the Python model on h (they must agree)."""
+    c, py = check(h, "sortedmap").verdict, check(h, PySortedMap()).verdict
+    assert c == py, (c, py)
+    return c
+
+
+def puts_of(*keys):
+    return [op(0, "put", 2 * i, 2 * i + 1, key=k, value=k * 10) for i, k in enumerate(keys)]
+
+
+def test_sortedmap_select_positions_negative_and_out_of_range():
+    h = puts_of(5, 1, 3)  # the map becomes {1: 10, 3: 30, 5: 50}; sequential reads after t=6
+    reads = {0: [1, 10], 1: (3, 30), 2: [5, 50], -1: [5, 50], -3: [1, 10], 3: None, -4: None,
+             2**63 - 1: None, -(2**63): None}
+    for i, out in reads.items():
+        assert both(h + [op(1, "select", 10, 11, index=i, output=out)]) == "ok", i
+    for i, out in [(0, [3, 30]), (1, [3, 31]), (-1, None), (3, [5, 50]), (0, None), (-2, [5, 50])]:
+        assert both(h + [op(1, "select", 10, 11, index=i, output=out)]) == "illegal", (i, out)
+    assert both([op(1, "select", 0, 1, index=0, output=None),
+                 op(1, "select", 0, 1, index=-1, output=None)]) == "ok"  # an empty map
+
+
+def test_sortedmap_rank_and_index():
+    h = puts_of(5, 1, 3)
+    for f, k, out, verdict in [("rank", 0, 0, "ok"), ("rank", 1, 0, "ok"), ("rank", 2, 1, "ok"),
+                               ("rank", 5, 2, "ok"), ("rank", 2**63 - 1, 3, "ok"),
+                               ("rank", -(2**63), 0, "ok"), ("rank", 4, 3, "illegal"),
+                               ("rank", 4, None, "illegal"),  # rank is never None
+                               ("index", 3, 1, "ok"), ("index", 5, 2, "ok"), ("index", 4, None, "ok"),
+                               ("index", 4, 2, "illegal"),  # 4 is absent: index says None
+                               ("index", 3, None, "illegal"), ("index", 3, 2, "illegal")]:
+        assert both(h + [op(1, f, 10, 11, key=k, output=out)]) == verdict, (f, k, out)
+
+
+def test_sortedmap_select_of_a_key_deleted_before_it_began_is_illegal():
+    # 1 and 2 are put, then 1 is deleted (returned at t=5); the select called at t=6 cannot see 1
+    # at position 0 any more: not linearizable, and the counterexample keeps the delete.
+    h = [op(0, "put", 0, 1, key=1, value=10), op(0, "put", 2, 3, key=2, value=20),
+         op(0, "delete", 4, 5, key=1, output=10), op(1, "select", 6, 7, index=0, output=[1, 10])]
+    assert both(h) == "illegal"
+    r = check(h, "sortedmap")
+    fs = sorted(o.f for o in r.counterexample)
+    assert "select" in fs and "delete" in fs, fs  # the delete explains the conflict: kept
+    # the same select overlapping the delete may be ordered before it: linearizable
+    h[3] = op(1, "select", 4, 7, index=0, output=[1, 10])
+    assert both(h) == "ok"
+    # ... and then a later rank must agree with what the select saw, in one order
+    later = [op(1, "rank", 8, 9, key=2, output=0), op(1, "index", 8, 9, key=1, output=None)]
+    assert both(h + later) == "ok"
+    assert both(h + [op(1, "rank", 8, 9, key=2, output=1)]) == "illegal"  # 1 was deleted by t=5
+
+
+def test_sortedmap_positional_reads_see_no_half_applied_writes():
+    # one client puts 1 then 2; a concurrent rank(3) may say 0, 1 or 2; a select(1) may say
+    # None or (2, 2), but a select(-1) that saw (2, 2) with a later rank(3) of 1 is impossible.
+    h = [op(0, "put", 0, 1, key=1, value=1), op(0, "put", 2, 3, key=2, value=2)]
+    for out in (0, 1, 2):
+        assert both(h + [op(1, "rank", 0, 4, key=3, output=out)]) == "ok", out
+    assert both(h + [op(1, "rank", 0, 4, key=3, output=3)]) == "illegal"
+    assert both(h + [op(1, "select", 0, 4, index=1, output=[2, 2])]) == "ok"
+    assert both(h + [op(1, "select", 0, 4, index=0, output=[2, 2])]) == "illegal"  # 2 without 1
+    assert both(h + [op(1, "select", 0, 4, index=-1, output=[2, 2]),
+                     op(1, "rank", 5, 6, key=3, output=1)]) == "illegal"
+
+
+def test_sortedmap_pending_positional_reads_constrain_nothing():
+    h = puts_of(1) + [op(1, "select", 0, None, index=7), op(1, "rank", 0, None, key=1),
+                      op(1, "index", 0, None, key=9)]
+    assert both(h) == "ok"
+
+
+def test_sortedmap_positional_reads_are_read_only_and_justified_by_the_right_writes():
+    m = SortedMap()
+    put = {k: op(0, "put", 0, 1, key=k, value=0) for k in (1, 5, 9)}
+    dele = op(0, "delete", 0, 1, key=5, output=None)
+    rank5, index5 = op(1, "rank", 2, 3, key=5, output=1), op(1, "index", 2, 3, key=5, output=1)
+    sel = op(1, "select", 2, 3, index=0, output=[1, 0])
+    assert all(m.read_only(o) for o in (rank5, index5, sel))
+    assert [m.justifies(put[k], rank5) for k in (1, 5, 9)] == [True, False, False]
+    assert [m.justifies(put[k], index5) for k in (1, 5, 9)] == [True, True, False]
+    assert m.justifies(dele, index5) and not m.justifies(dele, rank5)
+    assert all(m.justifies(w, sel) for w in list(put.values()) + [dele])
+    assert not m.justifies(rank5, sel) and not m.justifies(sel, rank5)  # reads justify nothing
+
+
+@pytest.mark.parametrize("model", ["sortedmap", "python"])
+def test_sortedmap_positional_bad_input_is_a_model_input_error(model):
+    m = "sortedmap" if model == "sortedmap" else PySortedMap()
+    base = puts_of(1)
+    bad = [(op(1, "select", 2, 3, output=None), "index"),                  # no index
+           (op(1, "select", 2, 3, index="0", output=None), "index"),       # not an int
+           (op(1, "select", 2, 3, index=1.0, output=None), "index"),
+           (op(1, "select", 2, 3, index=True, output=None), "index"),      # a bool is not a position
+           (op(1, "select", 2, 3, index=2**63, output=None), "index"),     # outside int64
+           (op(1, "select", 2, 3, index=0, output=1), "select output"),    # not a pair
+           (op(1, "select", 2, 3, index=0, output=[1, 10, 0]), "select output"),
+           (op(1, "select", 2, 3, index=0, output=[1, "10"]), "select output"),
+           (op(1, "select", 2, 3, index=0, output={"k": 1}), "select output"),
+           (op(1, "rank", 2, 3, output=0), "key"),                         # no key
+           (op(1, "rank", 2, 3, key="a", output=0), "key"),
+           (op(1, "index", 2, 3, key=None, output=0), "key"),
+           (op(1, "rank", 2, 3, key=1, output="0"), "output"),             # a count must be an int
+           (op(1, "index", 2, 3, key=1, output=0.0), "output")]
+    for o, what in bad:
+        with pytest.raises(ModelInputError, match=what):
+            check(base + [o], m)
 
 
 # ---- a model written in Python ------------------------------------------------------------------

@@ -14,6 +14,11 @@
  *  sortedmap     state: hash-consed map int64 -> int64. get k -> value or None; put k v ->
  *                previous value or None; delete k -> previous value or None; scan(lo, hi, limit)
  *                -> the first `limit` pairs with lo <= key < hi ascending (limit < 0: all).
+ *                Positional reads (read-only): select i -> the pair at position i in ascending
+ *                order, i < 0 counting from the end (i + n), or None (LC_OUT_NONE) when out of
+ *                range; rank k -> the number of keys < k (never None); index k -> the same
+ *                number when k is present, None when it is absent. Each costs one binary search
+ *                (rank, index) or O(1) (select) on the state's pair array.
  *  callback      state ids and steps come from Python (a user-defined Model): at most one
  *                successor per step.
  *  lossy-register  nondeterministic: a register whose writes may be lost — write v leads to
@@ -135,7 +140,7 @@ static int check_ops(const lc_model_ctx *m)
     for (int64_t i = 0; i < m->n_ops; i++) {
         const int64_t *o = m->ops + i * LC_OP_FIELDS;
         int64_t kind = o[F_KIND];
-        if (kind < LC_GET || kind > LC_SCAN)
+        if (kind < LC_GET || kind >= LC_N_KINDS)
             return LC_EINVAL;
         switch (m->model) {
         case LC_REGISTER:
@@ -148,7 +153,7 @@ static int check_ops(const lc_model_ctx *m)
                 return LC_EINVAL; /* its values are state ids */
             break;
         case LC_KV:
-            if (kind == LC_CAS || kind == LC_SCAN)
+            if (kind == LC_CAS || kind >= LC_SCAN) /* no scans, no positional reads */
                 return LC_EINVAL;
             if (o[F_B] < 0 || o[F_B] > m->n_atoms || /* F_A, the key, is any id */
                 o[F_OUT] < 0 || o[F_OUT] > m->n_atoms)
@@ -304,9 +309,45 @@ static int step_kv(lc_model_ctx *m, const int64_t *o, int64_t s, int64_t *next)
     }
 }
 
+/* sortedmap select i: the pair at position i (i < 0: i + n) must be (F_OUT, F_AUX), or the
+ * output None when no position i exists. */
+static int step_select(const lc_model_ctx *m, const int64_t *o, int64_t s)
+{
+    if (o[F_FLAGS] & LC_PENDING)
+        return 1;
+    size_t n;
+    const lc_pair *p = lc_ms_pairs(m->ms, s, &n);
+    int64_t i = o[F_A];
+    if (i < 0)
+        i += (int64_t)n; /* no overflow: i < 0 and 0 <= n <= UINT32_MAX */
+    int in = i >= 0 && i < (int64_t)n;
+    if (o[F_FLAGS] & LC_OUT_NONE)
+        return !in;
+    return in && p[i].k == o[F_OUT] && p[i].v == o[F_AUX];
+}
+
+/* sortedmap rank k: F_OUT must be the number of keys < k (an output None is never right);
+ * index k: the same when k is present, the output None when it is absent. */
+static int step_rank(const lc_model_ctx *m, const int64_t *o, int64_t s)
+{
+    if (o[F_FLAGS] & LC_PENDING)
+        return 1;
+    size_t n;
+    const lc_pair *p = lc_ms_pairs(m->ms, s, &n);
+    size_t r = lc_ms_lower_bound(m->ms, s, o[F_A]);
+    int none = (o[F_FLAGS] & LC_OUT_NONE) != 0;
+    if (o[F_KIND] == LC_INDEX && !(r < n && p[r].k == o[F_A]))
+        return none;
+    return !none && (int64_t)r == o[F_OUT];
+}
+
 static int step_sortedmap(lc_model_ctx *m, const int64_t *o, int64_t s, int64_t *next)
 {
     *next = s;
+    if (o[F_KIND] == LC_SELECT)
+        return step_select(m, o, s);
+    if (o[F_KIND] == LC_RANK || o[F_KIND] == LC_INDEX)
+        return step_rank(m, o, s);
     if (o[F_KIND] == LC_SCAN) {
         if (o[F_FLAGS] & LC_PENDING)
             return 1;

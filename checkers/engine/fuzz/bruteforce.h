@@ -5,7 +5,9 @@
  * register / cas-register over opaque atom ids; lossy-register, the nondeterministic register
  * whose every write may be lost (write v leads to v or to the old value); kv over atom keys and
  * byte-string values with type-tagged append; sortedmap over int64 keys and values with nullable
- * outputs and scans.
+ * outputs, scans and the positional reads (select i: the i-th present key from the left, or from
+ * the right for i < 0; rank k: present keys below k; index k: that, or None for an absent k),
+ * each computed by walking the key slots 0..BF_KEYS-1.
  * Search: depth-first over every order of the operations that respects real time (op x must come
  * before op y when x returned strictly before y was called: closed intervals), where pending
  * operations may also be left out, and for lossy-register over every choice of which writes are
@@ -103,6 +105,24 @@ static bool bf_step(const bf_hist *h, int i, bf_state *s) {
         return true;
     }
     default: { /* LC_SORTEDMAP */
+        if (kind == LC_SELECT) {
+            if (pending) return true;
+            int64_t n = 0, want = a;
+            for (int64_t k = 0; k < BF_KEYS; k++) n += s->present[k];
+            if (want < 0) want += n;
+            for (int64_t k = 0, pos = 0; k < BF_KEYS; k++) {
+                if (!s->present[k]) continue;
+                if (pos++ == want) return !none && o[F_OUT] == k && o[F_AUX] == s->val[k];
+            }
+            return none; /* no position `a` */
+        }
+        if (kind == LC_RANK || kind == LC_INDEX) {
+            if (pending) return true;
+            int64_t below = 0;
+            for (int64_t k = 0; k < BF_KEYS && k < a; k++) below += s->present[k];
+            if (kind == LC_INDEX && !(a >= 0 && a < BF_KEYS && s->present[a])) return none;
+            return !none && o[F_OUT] == below;
+        }
         if (kind == LC_SCAN) {
             if (pending) return true;
             int64_t limit = o[F_C], count = 0, want = o[F_AUX];

@@ -2,7 +2,8 @@
  *
  * Two kinds of input, chosen by the first byte:
  *  - generated (most inputs): a history of 1..24 operations of the register, cas-register,
- *    lossy-register, kv or sortedmap model with small call/return times (so operations overlap),
+ *    lossy-register, kv or sortedmap model (with its positional reads select/rank/index for a
+ *    quarter of the ops) with small call/return times (so operations overlap),
  *    some pending, split into 1..3 partitions of at most BF_MAX_OPS operations (lossy-register:
  *    BF_MAX_LOSSY, as its brute force also branches on every write), each an independent
  *    history with its own model state; optionally a "big" partition, first or last (6..8
@@ -345,10 +346,14 @@ static void gen_args(input *in, int model, int64_t *o) {
         o[F_B] = input_u8(in) % (kv_atoms.n + 1);
         break;
     }
-    default: {
+    default: { /* sortedmap: b >= 192 (a quarter of the ops) a positional read */
         static const int kinds[4] = {LC_GET, LC_PUT, LC_DELETE, LC_SCAN};
-        o[F_KIND] = kinds[b % 4];
-        o[F_A] = input_u8(in) % BF_KEYS;
+        static const int positional[3] = {LC_SELECT, LC_RANK, LC_INDEX};
+        o[F_KIND] = b >= 192 ? positional[b % 3] : kinds[b % 4];
+        uint8_t a = input_u8(in);
+        o[F_A] = a % BF_KEYS;
+        if (o[F_KIND] == LC_SELECT) /* positions -BF_KEYS-1 .. BF_KEYS: in range and out of it */
+            o[F_A] = (int64_t)(a % (2 * BF_KEYS + 2)) - (BF_KEYS + 1);
         o[F_B] = o[F_KIND] == LC_SCAN ? o[F_A] + input_u8(in) % (BF_KEYS + 1 - o[F_A])
                                       : input_u8(in) % 4;
         o[F_C] = (int64_t)(input_u8(in) % 5) - 1; /* scan limit: -1 (none) .. 3 */
@@ -403,6 +408,21 @@ static void gen_output(gen *g, const bf_hist *h, int i, bf_state *s) {
                 count++;
             }
             o[F_AUX] = count;
+        } else if (o[F_KIND] == LC_SELECT) { /* the pair at position F_A, else None */
+            int64_t n = 0, want = o[F_A], pos = 0;
+            for (int64_t k = 0; k < BF_KEYS; k++) n += s->present[k];
+            if (want < 0) want += n;
+            o[F_FLAGS] |= LC_OUT_NONE;
+            for (int64_t k = 0; k < BF_KEYS; k++) {
+                if (!s->present[k] || pos++ != want) continue;
+                o[F_FLAGS] &= ~LC_OUT_NONE;
+                o[F_OUT] = k;
+                o[F_AUX] = s->val[k];
+            }
+        } else if (o[F_KIND] == LC_RANK || o[F_KIND] == LC_INDEX) { /* keys below; index: None if absent */
+            o[F_OUT] = 0;
+            for (int64_t k = 0; k < o[F_A]; k++) o[F_OUT] += s->present[k];
+            if (o[F_KIND] == LC_INDEX && !s->present[o[F_A]]) o[F_FLAGS] |= LC_OUT_NONE;
         } else {
             if (s->present[o[F_A]]) o[F_OUT] = s->val[o[F_A]];
             else o[F_FLAGS] |= LC_OUT_NONE;
@@ -418,6 +438,10 @@ static void corrupt(gen *g, int i, uint8_t how) {
     if (g->model == LC_SORTEDMAP && o[F_KIND] == LC_SCAN) {
         if (o[F_AUX] > 0 && (how & 1)) g->aux[o[F_OUT] + how % (2 * o[F_AUX])] ^= 1;
         else if (o[F_AUX] > 0) o[F_AUX]--;
+        return;
+    }
+    if (g->model == LC_SORTEDMAP && o[F_KIND] == LC_SELECT && (how & 2)) { /* the pair's value */
+        o[F_AUX] = (o[F_AUX] + 1 + how % 3) % 4;
         return;
     }
     if (how & 1) o[F_FLAGS] ^= LC_OUT_NONE;
