@@ -9,7 +9,8 @@ more. Two facts that follow from the data invariants are kept as guards (documen
 "Assumptions"): a node whose first key is k has no parent entry once k is gone from the level
 above (delete's unlink; insert's "k already on this level" at k's old top level).
 
-Locks are glibc rwlocks, writer-preferring (PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP): a read
+Locks are core_c's node locks (core_c/src/rwlock.h), writer-preferring like glibc's
+PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP rwlocks they replaced: a read
 request waits while the node is write-held or another thread waits for it in write mode; a write
 request waits while any other thread holds it. Creating a node (locking it before it is linked)
 is an acquisition that never waits.
@@ -103,7 +104,7 @@ class Model:
             z3.And(self.ishead(x), self.ishead(c), self.lvl(c) == self.lvl(x) - 1)))
 
     def writer_waiting(self, s: State, t: z3.ExprRef, m: z3.ExprRef) -> z3.BoolRef:
-        """Some thread other than t waits for m in write mode (glibc writer preference)."""
+        """Some thread other than t waits for m in write mode (writer preference)."""
         return self.u.any_t(lambda v: z3.And(v != t, s.pc[v] == PC["PEND"], s.req[v] == m,
                                              s.reqm[v] == WR))
 

@@ -5,7 +5,7 @@
  * map valid and unchanged. The release build compiles the plain allocator calls only.
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h), posix_memalign */
+#define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h), posix_memalign */
 #endif
 #include <stdlib.h>
 

@@ -15,7 +15,7 @@
  * batches, ascending key order of the distinct keys for sorted ones); the map stays valid.
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h) */
 #endif
 #include <stdlib.h>
 #include <string.h>

@@ -45,7 +45,7 @@
  * No epoch or hazard pointer is needed: lock coupling is the reclamation scheme.
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h) */
 #endif
 #include <string.h>
 

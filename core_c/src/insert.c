@@ -60,7 +60,7 @@
  * pass never fails half way and BSKIP_ENOMEM leaves the map unchanged.
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h) */
 #endif
 #include <string.h>
 

@@ -7,9 +7,11 @@
  *   BSKIP_NOISE  injects random short spins and yields around every acquire and release, to widen
  *                the interleavings the concurrent tests explore (noise.c).
  *
- * The locks are glibc rwlocks set to PREFER_WRITER_NONRECURSIVE: a reader that asks for a lock
- * with a waiting writer queues behind the writer (writers cannot starve behind a stream of
- * readers). Deadlock freedom does not depend on the preference: every thread acquires locks only
+ * The locks are core_c's own (rwlock.h: one 32-bit word in the node header, inline fast paths,
+ * futex sleep), writer-preferring as glibc's PREFER_WRITER_NONRECURSIVE rwlocks that they replace:
+ * a reader that asks for a lock with a waiting writer waits behind the writer (writers cannot
+ * starve behind a stream of readers); an unlock's last access to the node is its release, so a
+ * delete may free a node right after unlocking it. Deadlock freedom does not depend on the preference: every thread acquires locks only
  * in the global order (level descending, then left to right within a level) and never asks again
  * for a lock it holds, so every wait-for edge points to a lock greater than all the waiter holds
  * (spec/ proves this, modelling the writer preference).
@@ -57,23 +59,26 @@ void bskip__noise_point(void);
 static inline void bskip__noise_point(void) {}
 #endif
 
-/* Initialises x's lock as writer-preferring. Returns 0 or an errno value. */
-int bskip__node_lock_init(node *x);
+/* Initialises x's lock (unlocked). */
+static inline void node_lock_init(node *x) {
+    rwlock_init(&x->lock);
+}
 
 /* Acquires x in `mode`. REQUIRES: x is greater, in the global order, than every lock the calling
  * thread holds (the caller's comment names why). */
 static inline void node_lock(node *x, enum lock_mode mode) {
     bskip__noise_point();
     bskip__trace_lock_event(x, TRACE_REQUEST, mode);
-    if (mode == LOCK_W) pthread_rwlock_wrlock(&x->lock);
-    else pthread_rwlock_rdlock(&x->lock);
+    if (mode == LOCK_W) rwlock_wrlock(&x->lock);
+    else rwlock_rdlock(&x->lock);
     bskip__trace_lock_event(x, TRACE_GRANT, mode);
 }
 
 /* Releases x, held in `mode` by the calling thread. */
 static inline void node_unlock(node *x, enum lock_mode mode) {
     bskip__trace_lock_event(x, TRACE_RELEASE, mode);
-    pthread_rwlock_unlock(&x->lock);
+    if (mode == LOCK_W) rwlock_wrunlock(&x->lock);
+    else rwlock_rdunlock(&x->lock);
     bskip__noise_point();
 }
 

@@ -11,7 +11,7 @@
  *       with a given seed is reproducible.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1 /* before any include: pthread_rwlockattr_setkind_np (glibc) */
+#define _GNU_SOURCE 1 /* before any include */
 #endif
 #include <stdlib.h>
 #include <string.h>
@@ -19,23 +19,11 @@
 #include "internal.h"
 #include "lock.h"
 
-int bskip__node_lock_init(node *x) {
-    pthread_rwlockattr_t attr;
-    if (pthread_rwlockattr_init(&attr) != 0) return -1;
-    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-    int rc = pthread_rwlock_init(&x->lock, &attr);
-    pthread_rwlockattr_destroy(&attr);
-    return rc;
-}
-
 /* A block with an initialised lock and nothing else set. */
 static node *node_block_new(size_t bytes) {
     node *x = bskip__aligned_alloc(64, bytes);
     if (x == NULL) return NULL;
-    if (bskip__node_lock_init(x) != 0) {
-        free(x);
-        return NULL;
-    }
+    node_lock_init(x);
     return x;
 }
 
@@ -57,8 +45,7 @@ node *bskip__node_alloc(bskip *m, int level, bool is_head) {
 }
 
 void bskip__node_free(node *x) {
-    pthread_rwlock_destroy(&x->lock);
-    free(x);
+    free(x); /* the lock needs no teardown */
 }
 
 void bskip__node_move_tail(const bskip *m, node *x, uint32_t from, node *y, uint32_t at) {

@@ -6,7 +6,7 @@
  * noise build; the release build has no call at all.
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h), sched_yield */
+#define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h), sched_yield */
 #endif
 #include <sched.h>
 #include <stdatomic.h>

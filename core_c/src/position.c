@@ -18,7 +18,7 @@
  * while the walk lasts (as for a scan of the same range).
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h) */
 #endif
 #include "held.h"
 #include "internal.h"

@@ -21,7 +21,7 @@
  * that allocation fails, the scan releases everything and returns BSKIP_ENOMEM.
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h) */
 #endif
 #include "held.h"
 #include "internal.h"

@@ -13,7 +13,7 @@
  * that no operation is in flight.
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h) */
 #endif
 #include <inttypes.h>
 #include <stdio.h>

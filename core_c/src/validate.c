@@ -6,7 +6,7 @@
  * level that the key heads.
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h) */
+#define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h) */
 #endif
 #include <inttypes.h>
 #include <stdarg.h>
