@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-ABI_VERSION = 3
+ABI_VERSION = 4
 
 
 class EngineError(RuntimeError):
@@ -94,8 +94,9 @@ def _constants() -> Dict[str, int]:
 CONST = _constants()
 MODEL_IDS: Dict[str, int] = {k[6:]: v for k, v in CONST.items() if k.startswith("model:")}
 """The engine's models by name (lc.h LC_MODELS)."""
-GET, PUT, CAS, APPEND, DELETE, SCAN, SELECT, RANK, INDEX = (
-    CONST["LC_" + k] for k in ("GET", "PUT", "CAS", "APPEND", "DELETE", "SCAN", "SELECT", "RANK", "INDEX"))
+GET, PUT, CAS, APPEND, DELETE, SCAN, SELECT, RANK, INDEX, SCAN_DESC = (
+    CONST["LC_" + k] for k in ("GET", "PUT", "CAS", "APPEND", "DELETE", "SCAN", "SELECT", "RANK",
+                               "INDEX", "SCAN_DESC"))
 PENDING, OUT_NONE = CONST["LC_PENDING"], CONST["LC_OUT_NONE"]
 OP_FIELDS = CONST["LC_OP_FIELDS"]
 VERDICTS = {CONST["LC_VERDICT_OK"]: "ok", CONST["LC_VERDICT_ILLEGAL"]: "illegal",

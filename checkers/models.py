@@ -24,7 +24,8 @@ specification, used to show states in reports and as the tests' oracle):
                 Porcupine); partitioned by key
   sortedmap     int64 keys and values: get k -> value|None; put k v -> previous|None; delete k ->
                 removed|None; scan lo hi [limit] -> [[k, v], ...] (keys in [lo, hi), ascending,
-                the first `limit`); positional reads (SkipMap's peekitem/bisect_left/index):
+                the first `limit`; with "reverse": true descending, the first `limit` from hi
+                down, i.e. the greatest); positional reads (SkipMap's peekitem/bisect_left/index):
                 select i -> [k, v] at position i (negative from the end) | None when out of
                 range; rank k -> the number of keys < k; index k -> that number | None when k
                 is absent; not partitioned: scans and positions span keys
@@ -402,6 +403,11 @@ class SortedMap(Model):
     Functions (input -> output; every output is checked, a pending operation's is not):
       get k -> value | None;  put k v -> previous | None;  delete k -> removed | None
       scan lo hi [limit] -> [[k, v], ...]: the keys in [lo, hi) ascending, the first `limit`
+      scan lo hi [limit] reverse -> the same range DESCENDING, the first `limit` of that order
+          (the `limit` greatest keys of [lo, hi)): {"f": "scan", "lo": lo, "hi": hi, "limit": n,
+          "reverse": true}; "reverse" is a bool, absent or false meaning ascending. The range
+          stays half-open as for the ascending scan (SkipMap's irange(reverse=True) and
+          bskip_scan_desc's closed [lo, hi] are recorded with hi + 1).
       select i -> [k, v], the pair at position i of the ascending order (i < 0 counts from the
           end, as in Python), or None when there is no position i. SkipMap.peekitem(i) raises
           IndexError there: a recorder records that outcome as the output None.
@@ -438,6 +444,8 @@ class SortedMap(Model):
             limit = input.get("limit")
             i = bisect.bisect_left(keys, lo)
             want = [tuple(p) for p in state[i:] if p[0] < hi]
+            if _reverse(self, input):
+                want.reverse()
             if limit is not None:
                 want = want[:limit]
             ok = output is UNKNOWN or [tuple(p) for p in output] == want
@@ -558,7 +566,8 @@ class SortedMap(Model):
                     if len(aux) != off + 2 * n:
                         raise ModelInputError("sortedmap: scan output items must be (key, value) "
                                               "pairs, in %r" % (op,))
-                add(call, ret, C.SCAN, flags & PENDING, inp["lo"], inp["hi"],
+                add(call, ret, C.SCAN_DESC if _reverse(self, inp) else C.SCAN, flags & PENDING,
+                    inp["lo"], inp["hi"],
                     -1 if limit is None else limit, off, n)
             else:
                 raise ModelInputError("sortedmap model: unknown function %r in %r" % (f, dict(inp)))
@@ -571,6 +580,7 @@ class SortedMap(Model):
             f = op.f
             if f == "scan":
                 _int64(op, "lo"), _int64(op, "hi")
+                _reverse(self, op.input)
                 limit = op.input.get("limit")
                 if limit is not None and _int64(op, "limit", limit) < 0:
                     raise ModelInputError("operation %r: limit must be >= 0 or None" % (dict(op.input),))
@@ -599,6 +609,15 @@ def _arg(model: Model, input: Mapping[str, Any], name: str) -> int:
         raise ModelInputError("%s model: %r needs an int64 %r, got %r"
                               % (model.name, input.get("f"), name, v))
     return v
+
+
+def _reverse(model: Model, input: Mapping[str, Any]) -> bool:
+    """A scan's "reverse" field (absent: False), else ModelInputError when it is not a bool."""
+    r = input.get("reverse", False)
+    if not isinstance(r, bool):
+        raise ModelInputError("%s model: a scan's 'reverse' must be true or false, got %r (in %r)"
+                              % (model.name, r, dict(input)))
+    return r
 
 
 def _pair(model: Model, input: Mapping[str, Any], output: Any) -> Tuple[int, int]:

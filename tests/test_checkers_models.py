@@ -5,8 +5,9 @@ linearizable. They cover the edge cases the search and the models must get right
 intervals (touching operations are concurrent), pending and :info operations (effect at any time
 after the call, or never), a history linearizable *only* through an indeterminate operation,
 cas failures, kv appends and absent keys, sortedmap scans with limits, the sortedmap's
-positional reads (select/rank/index, each case decided by the C engine and by the same model
-through the Python callback path, which must agree), a user-defined model
+positional reads (select/rank/index) and its reverse scan (scan with "reverse": true, the
+greatest keys of [lo, hi) descending), each case decided by the C engine and by the same model
+through the Python callback path, which must agree, a user-defined model
 (through the ctypes callback) agreeing with the built-in, timeouts giving "unknown", and a deep
 history that would overflow a recursive search.
 """
@@ -262,6 +263,56 @@ def test_sortedmap_positional_bad_input_is_a_model_input_error(model):
     for o, what in bad:
         with pytest.raises(ModelInputError, match=what):
             check(base + [o], m)
+
+
+# ---- sortedmap reverse scans: {"f": "scan", ..., "reverse": true} ------------------------------
+# The range is [lo, hi) as for the ascending scan; the output is descending and the limit keeps
+# the greatest keys (bskip_scan_desc, SkipMap's reverse iteration). Decided by both paths.
+
+def rscan(call, ret, lo, hi, limit, output, reverse=True):
+    return op(1, "scan", call, ret, lo=lo, hi=hi, limit=limit, output=output, reverse=reverse)
+
+
+def test_sortedmap_reverse_scan_is_descending_and_keeps_the_greatest():
+    h = puts_of(5, 1, 3, 7)  # {1: 10, 3: 30, 5: 50, 7: 70} by t=8
+    ok = [(0, 100, None, [[7, 70], [5, 50], [3, 30], [1, 10]]),
+          (0, 100, 2, [[7, 70], [5, 50]]),          # the limit keeps the greatest two
+          (2, 7, None, [[5, 50], [3, 30]]),         # hi is exclusive: 7 is not in [2, 7)
+          (3, 8, 1, [[7, 70]]), (4, 5, None, []), (6, 6, None, []), (0, 100, 0, []),
+          (-(2**63), 2**63 - 1, 3, [[7, 70], [5, 50], [3, 30]])]
+    for lo, hi, limit, out in ok:
+        assert both(h + [rscan(10, 11, lo, hi, limit, out)]) == "ok", (lo, hi, limit)
+    bad = [(0, 100, 2, [[1, 10], [3, 30]]),          # the least two: an ascending scan's answer
+           (0, 100, None, [[1, 10], [3, 30], [5, 50], [7, 70]]),  # ascending order
+           (2, 7, None, [[7, 70], [5, 50], [3, 30]]),  # includes hi
+           (0, 100, 2, [[7, 70]]), (0, 100, 2, [[7, 70], [5, 50], [3, 30]]),  # too few, too many
+           (0, 100, 2, [[7, 70], [5, 51]]), (0, 100, 2, [[7, 70], [3, 30]])]  # a value, a gap
+    for lo, hi, limit, out in bad:
+        assert both(h + [rscan(10, 11, lo, hi, limit, out)]) == "illegal", (lo, hi, limit, out)
+    # "reverse": false (or absent) is the ascending scan
+    assert both(h + [rscan(10, 11, 0, 100, 2, [[1, 10], [3, 30]], reverse=False)]) == "ok"
+    assert both(h + [rscan(10, 11, 0, 100, 2, [[7, 70], [5, 50]], reverse=False)]) == "illegal"
+
+
+def test_sortedmap_reverse_scan_is_an_atomic_snapshot():
+    # one client puts 1 then 2; a concurrent reverse scan may see neither, 2 after 1 only, or
+    # both - never 2 without 1; and a pending one constrains nothing
+    h = [op(0, "put", 0, 1, key=1, value=1), op(0, "put", 2, 3, key=2, value=2)]
+    for out in ([], [[1, 1]], [[2, 2], [1, 1]]):
+        assert both(h + [rscan(0, 4, 0, 9, None, out)]) == "ok", out
+    assert both(h + [rscan(0, 4, 0, 9, None, [[2, 2]])]) == "illegal"
+    assert both(h + [rscan(0, 4, 0, 9, 1, [[2, 2]])]) == "ok"  # limit 1: 2 is the greatest
+    assert both(h + [rscan(4, 5, 0, 9, 1, [[1, 1]])]) == "illegal"  # after both puts: 2 is
+    assert both(h + [rscan(0, None, 0, 9, 1, None)]) == "ok"
+
+
+@pytest.mark.parametrize("model", ["sortedmap", "python"])
+def test_sortedmap_reverse_scan_bad_input_is_a_model_input_error(model):
+    m = "sortedmap" if model == "sortedmap" else PySortedMap()
+    base = puts_of(1)
+    for rev in (1, "true", None, [True]):  # only a bool says the direction
+        with pytest.raises(ModelInputError, match="reverse"):
+            check(base + [rscan(2, 3, 0, 9, None, [[1, 10]], reverse=rev)], m)
 
 
 # ---- a model written in Python ------------------------------------------------------------------

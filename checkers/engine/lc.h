@@ -24,7 +24,7 @@
 /* The ABI version (lc_abi_version()); bumped on any change of the encoding or of the structs below.
  * Python reads every other number it needs (model ids, kinds, flags, field offsets) from
  * lc_constants(), so this is the only number both sides must agree on. */
-#define LC_ABI_VERSION 3
+#define LC_ABI_VERSION 4
 
 /* Verdicts (non-negative results). */
 enum lc_verdict { LC_VERDICT_OK = 0, LC_VERDICT_ILLEGAL = 1, LC_VERDICT_UNKNOWN = 2 };
@@ -60,9 +60,10 @@ enum lc_error {
 enum lc_model { LC_MODELS(LC_MODEL_ENUM) LC_N_MODELS };
 
 /* Operation kinds (field F_KIND). read == get, write == put. SELECT, RANK and INDEX are the
- * sortedmap's positional reads (SkipMap.peekitem(i), bisect_left(k), index(k)). */
+ * sortedmap's positional reads (SkipMap.peekitem(i), bisect_left(k), index(k)); SCAN_DESC is
+ * its descending scan (fields as SCAN's). */
 enum lc_kind { LC_GET = 0, LC_PUT = 1, LC_CAS = 2, LC_APPEND = 3, LC_DELETE = 4, LC_SCAN = 5,
-               LC_SELECT = 6, LC_RANK = 7, LC_INDEX = 8, LC_N_KINDS };
+               LC_SELECT = 6, LC_RANK = 7, LC_INDEX = 8, LC_SCAN_DESC = 9, LC_N_KINDS };
 
 /* Flags (field F_FLAGS). */
 #define LC_PENDING 1  /* no return: may take effect at any time after its call, or never */
@@ -74,12 +75,14 @@ enum lc_kind { LC_GET = 0, LC_PUT = 1, LC_CAS = 2, LC_APPEND = 3, LC_DELETE = 4,
  *            LC_PENDING). Intervals are closed: ops with ret == other's call are concurrent.
  *  F_KIND    lc_kind; F_FLAGS LC_PENDING | LC_OUT_NONE
  *  F_A, F_B, F_C  arguments: register/kv values and keys are atom ids (0 = None); sortedmap keys and
- *            values are raw int64; cas: A = from, B = to; scan: A = lo, B = hi, C = limit (<0: none);
+ *            values are raw int64; cas: A = from, B = to; scan, scan_desc: A = lo, B = hi
+ *            (exclusive), C = limit (<0: none);
  *            select: A = the position (negative: from the end); rank, index: A = the key
  *  F_OUT     output: atom id (register read, kv get), 1/0 (cas ok/fail), raw int64 (sortedmap:
  *            get/put/delete the value, select the key, rank/index the count of smaller keys),
- *            or, for scan, the offset in `aux` of its (key, value) pairs
- *  F_AUX     scan: the number of pairs returned; select: the value of the pair returned */
+ *            or, for scan and scan_desc, the offset in `aux` of its (key, value) pairs (in
+ *            the order returned: scan_desc's descending)
+ *  F_AUX     scan, scan_desc: the number of pairs returned; select: the value of the pair returned */
 enum { F_CLIENT, F_CALL, F_RET, F_KIND, F_FLAGS, F_A, F_B, F_C, F_OUT, F_AUX, LC_OP_FIELDS };
 
 /* Step callback of the callback models: writes the successors of `state` after op `op_index`
@@ -133,7 +136,7 @@ int lc_abi_version(void);
  * this header Python needs — "abi", "model:<name>" for each model, and LC_NAMED_CONSTANTS. */
 size_t lc_constants(char *buf, size_t cap);
 #define LC_NAMED_CONSTANTS(X) X(LC_GET) X(LC_PUT) X(LC_CAS) X(LC_APPEND) X(LC_DELETE) X(LC_SCAN) \
-    X(LC_SELECT) X(LC_RANK) X(LC_INDEX) X(LC_PENDING) X(LC_OUT_NONE) X(F_CLIENT) X(F_CALL) \
+    X(LC_SELECT) X(LC_RANK) X(LC_INDEX) X(LC_SCAN_DESC) X(LC_PENDING) X(LC_OUT_NONE) X(F_CLIENT) X(F_CALL) \
     X(F_RET) X(F_KIND) X(F_FLAGS) X(F_A) X(F_B) X(F_C) X(F_OUT) X(F_AUX) X(LC_OP_FIELDS) \
     X(LC_VERDICT_OK) X(LC_VERDICT_ILLEGAL) X(LC_VERDICT_UNKNOWN) X(LC_WHY_NONE) X(LC_WHY_TIMEOUT) \
     X(LC_WHY_MEMORY_LIMIT) X(LC_WHY_OUT_OF_MEMORY) X(LC_WHY_CANCELLED)

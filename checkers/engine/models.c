@@ -13,7 +13,9 @@
  *                Outputs of put/append/delete are not checked.
  *  sortedmap     state: hash-consed map int64 -> int64. get k -> value or None; put k v ->
  *                previous value or None; delete k -> previous value or None; scan(lo, hi, limit)
- *                -> the first `limit` pairs with lo <= key < hi ascending (limit < 0: all).
+ *                -> the first `limit` pairs with lo <= key < hi ascending (limit < 0: all);
+ *                scan_desc(lo, hi, limit) -> the same range descending, the first `limit` of
+ *                that order (the greatest keys), as Python's {"f": "scan", ..., "reverse": true}.
  *                Positional reads (read-only): select i -> the pair at position i in ascending
  *                order, i < 0 counting from the end (i + n), or None (LC_OUT_NONE) when out of
  *                range; rank k -> the number of keys < k (never None); index k -> the same
@@ -162,7 +164,7 @@ static int check_ops(const lc_model_ctx *m)
         case LC_SORTEDMAP:
             if (kind == LC_CAS || kind == LC_APPEND)
                 return LC_EINVAL;
-            if (kind == LC_SCAN && !(o[F_FLAGS] & LC_PENDING) &&
+            if ((kind == LC_SCAN || kind == LC_SCAN_DESC) && !(o[F_FLAGS] & LC_PENDING) &&
                 (o[F_AUX] < 0 || o[F_OUT] < 0 || o[F_OUT] > m->n_aux ||
                  o[F_AUX] > (m->n_aux - o[F_OUT]) / 2))
                 return LC_EINVAL;
@@ -341,6 +343,31 @@ static int step_rank(const lc_model_ctx *m, const int64_t *o, int64_t s)
     return !none && (int64_t)r == o[F_OUT];
 }
 
+/* sortedmap scan / scan_desc (lo, hi, limit): the aux pairs at F_OUT (F_AUX of them) must be
+ * exactly the first `limit` pairs of [lo, hi) in ascending / descending order. */
+static int step_scan(const lc_model_ctx *m, const int64_t *o, int64_t s)
+{
+    if (o[F_FLAGS] & LC_PENDING)
+        return 1;
+    size_t n;
+    const lc_pair *p = lc_ms_pairs(m->ms, s, &n);
+    size_t first = lc_ms_lower_bound(m->ms, s, o[F_A]); /* the range is p[first .. end) */
+    size_t end = lc_ms_lower_bound(m->ms, s, o[F_B]);
+    size_t len = end > first ? end - first : 0;
+    int64_t limit = o[F_C], want = o[F_AUX];
+    size_t count = limit >= 0 && (uint64_t)limit < len ? (size_t)limit : len;
+    if ((uint64_t)want != count)
+        return 0;
+    const int64_t *got = m->aux + o[F_OUT];
+    int desc = o[F_KIND] == LC_SCAN_DESC;
+    for (size_t j = 0; j < count; j++) {
+        const lc_pair *q = &p[desc ? end - 1 - j : first + j];
+        if (got[2 * j] != q->k || got[2 * j + 1] != q->v)
+            return 0;
+    }
+    return 1;
+}
+
 static int step_sortedmap(lc_model_ctx *m, const int64_t *o, int64_t s, int64_t *next)
 {
     *next = s;
@@ -348,20 +375,8 @@ static int step_sortedmap(lc_model_ctx *m, const int64_t *o, int64_t s, int64_t 
         return step_select(m, o, s);
     if (o[F_KIND] == LC_RANK || o[F_KIND] == LC_INDEX)
         return step_rank(m, o, s);
-    if (o[F_KIND] == LC_SCAN) {
-        if (o[F_FLAGS] & LC_PENDING)
-            return 1;
-        size_t n;
-        const lc_pair *p = lc_ms_pairs(m->ms, s, &n);
-        size_t i = lc_ms_lower_bound(m->ms, s, o[F_A]);
-        int64_t limit = o[F_C], count = 0, want = o[F_AUX];
-        const int64_t *got = m->aux + o[F_OUT];
-        for (; i < n && p[i].k < o[F_B] && (limit < 0 || count < limit); i++, count++) {
-            if (count >= want || got[2 * count] != p[i].k || got[2 * count + 1] != p[i].v)
-                return 0;
-        }
-        return count == want;
-    }
+    if (o[F_KIND] == LC_SCAN || o[F_KIND] == LC_SCAN_DESC)
+        return step_scan(m, o, s);
     int64_t cur = 0;
     int found = lc_ms_get(m->ms, s, o[F_A], &cur);
     if (!out_matches(o, found, cur))

@@ -123,11 +123,12 @@ static bool bf_step(const bf_hist *h, int i, bf_state *s) {
             if (kind == LC_INDEX && !(a >= 0 && a < BF_KEYS && s->present[a])) return none;
             return !none && o[F_OUT] == below;
         }
-        if (kind == LC_SCAN) {
+        if (kind == LC_SCAN || kind == LC_SCAN_DESC) { /* scan_desc: keys from the top down */
             if (pending) return true;
             int64_t limit = o[F_C], count = 0, want = o[F_AUX];
             const int64_t *got = h->aux + o[F_OUT];
-            for (int64_t k = 0; k < BF_KEYS; k++) {
+            for (int64_t j = 0; j < BF_KEYS; j++) {
+                int64_t k = kind == LC_SCAN ? j : BF_KEYS - 1 - j;
                 if (!s->present[k] || k < a || k >= b || (limit >= 0 && count >= limit)) continue;
                 if (count >= want || got[2 * count] != k || got[2 * count + 1] != s->val[k]) return false;
                 count++;

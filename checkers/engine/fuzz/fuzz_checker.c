@@ -346,15 +346,16 @@ static void gen_args(input *in, int model, int64_t *o) {
         o[F_B] = input_u8(in) % (kv_atoms.n + 1);
         break;
     }
-    default: { /* sortedmap: b >= 192 (a quarter of the ops) a positional read */
+    default: { /* sortedmap: b >= 192 (a quarter of the ops) a positional read or a scan_desc */
         static const int kinds[4] = {LC_GET, LC_PUT, LC_DELETE, LC_SCAN};
-        static const int positional[3] = {LC_SELECT, LC_RANK, LC_INDEX};
-        o[F_KIND] = b >= 192 ? positional[b % 3] : kinds[b % 4];
+        static const int positional[4] = {LC_SELECT, LC_RANK, LC_INDEX, LC_SCAN_DESC};
+        o[F_KIND] = b >= 192 ? positional[b % 4] : kinds[b % 4];
         uint8_t a = input_u8(in);
         o[F_A] = a % BF_KEYS;
         if (o[F_KIND] == LC_SELECT) /* positions -BF_KEYS-1 .. BF_KEYS: in range and out of it */
             o[F_A] = (int64_t)(a % (2 * BF_KEYS + 2)) - (BF_KEYS + 1);
-        o[F_B] = o[F_KIND] == LC_SCAN ? o[F_A] + input_u8(in) % (BF_KEYS + 1 - o[F_A])
+        o[F_B] = o[F_KIND] == LC_SCAN || o[F_KIND] == LC_SCAN_DESC
+                     ? o[F_A] + input_u8(in) % (BF_KEYS + 1 - o[F_A])
                                       : input_u8(in) % 4;
         o[F_C] = (int64_t)(input_u8(in) % 5) - 1; /* scan limit: -1 (none) .. 3 */
         break;
@@ -398,10 +399,11 @@ static void gen_output(gen *g, const bf_hist *h, int i, bf_state *s) {
         }
         break;
     default:
-        if (o[F_KIND] == LC_SCAN) {
+        if (o[F_KIND] == LC_SCAN || o[F_KIND] == LC_SCAN_DESC) { /* desc: from the top down */
             int64_t count = 0;
             o[F_OUT] = g->n_aux;
-            for (int64_t k = o[F_A]; k < o[F_B]; k++) {
+            for (int64_t j = o[F_A]; j < o[F_B]; j++) {
+                int64_t k = o[F_KIND] == LC_SCAN ? j : o[F_B] - 1 - (j - o[F_A]);
                 if (!s->present[k] || (o[F_C] >= 0 && count >= o[F_C])) continue;
                 g->aux[g->n_aux++] = k;
                 g->aux[g->n_aux++] = s->val[k];
@@ -435,7 +437,7 @@ static void gen_output(gen *g, const bf_hist *h, int i, bf_state *s) {
 /* Changes op i's observed output (the history may or may not stay linearizable). */
 static void corrupt(gen *g, int i, uint8_t how) {
     int64_t *o = g->ops + i * LC_OP_FIELDS;
-    if (g->model == LC_SORTEDMAP && o[F_KIND] == LC_SCAN) {
+    if (g->model == LC_SORTEDMAP && (o[F_KIND] == LC_SCAN || o[F_KIND] == LC_SCAN_DESC)) {
         if (o[F_AUX] > 0 && (how & 1)) g->aux[o[F_OUT] + how % (2 * o[F_AUX])] ^= 1;
         else if (o[F_AUX] > 0) o[F_AUX]--;
         return;
