@@ -111,10 +111,11 @@ int bskip_noise_set(int level);
 int bskip_failalloc_set(int64_t nth, int sticky);
 int64_t bskip_alloc_count(void);
 
-enum { BSKIP_OP_GET = 0, BSKIP_OP_PUT = 1, BSKIP_OP_DELETE = 2, BSKIP_OP_SCAN = 3 };
+enum { BSKIP_OP_GET = 0, BSKIP_OP_PUT = 1, BSKIP_OP_DELETE = 2, BSKIP_OP_SCAN = 3,
+       BSKIP_OP_SELECT = 4, BSKIP_OP_RANK = 5, BSKIP_OP_SCAN_DESC = 6 };
 typedef struct bskip_exec_op {
     int32_t kind; int64_t key; int64_t arg; int64_t limit; int64_t scan_offset;
-    int32_t status; int64_t value; int64_t call_ns, return_ns;
+    int32_t status; int64_t value; int64_t out_key; int64_t call_ns, return_ns;
 } bskip_exec_op;
 int bskip_exec_run(bskip *m, bskip_exec_op *ops, const size_t *offsets, size_t nthreads,
                    int64_t *scan_keys, int64_t *scan_values, size_t scan_capacity);

@@ -6,10 +6,11 @@
  * together: each
  * parks at a gate, and the gate opens only once all of them are parked; if a thread cannot be
  * created the gate aborts instead, the parked threads exit without running anything, and the
- * call reports BSKIP_ESYS.
+ * call reports BSKIP_ESYS. A rank's count is copied into `value` only after return_ns is taken
+ * (the call writes a uint64_t; every count of keys fits an int64_t).
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* before any include: pthread rwlocks (internal.h), clock_gettime */
+#define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h), clock_gettime */
 #endif
 #include <sched.h>
 #include <stdlib.h>
@@ -55,17 +56,26 @@ static int64_t now_ns(void) {
 }
 
 static void run_op(exec_thread *t, bskip_exec_op *op) {
-    op->value = 0;
+    op->value = op->out_key = 0;
+    uint64_t rank = 0;
     op->call_ns = now_ns();
     switch (op->kind) {
     case BSKIP_OP_GET: op->status = bskip_get(t->m, op->key, &op->value); break;
     case BSKIP_OP_PUT: op->status = bskip_put(t->m, op->key, op->arg, &op->value); break;
     case BSKIP_OP_DELETE: op->status = bskip_delete(t->m, op->key, &op->value); break;
+    case BSKIP_OP_SELECT: op->status = bskip_select(t->m, op->key, &op->out_key, &op->value); break;
+    case BSKIP_OP_RANK: op->status = bskip_rank(t->m, op->key, &rank); break;
+    case BSKIP_OP_SCAN_DESC: /* arg is the inclusive hi: the closed range [key, arg] */
+        op->status = (int32_t)bskip_scan_desc(t->m, op->key, op->arg,
+                                              t->scan_keys + op->scan_offset,
+                                              t->scan_values + op->scan_offset, (size_t)op->limit);
+        break;
     default:
         op->status = (int32_t)bskip_scan(t->m, op->key, op->arg, t->scan_keys + op->scan_offset,
                                          t->scan_values + op->scan_offset, (size_t)op->limit);
     }
     op->return_ns = now_ns();
+    if (op->kind == BSKIP_OP_RANK) op->value = (int64_t)rank; /* < 2^63: a count of keys */
 }
 
 static void *exec_main(void *arg) {
@@ -81,8 +91,8 @@ static int check_layout(const bskip_exec_op *ops, const size_t *offsets, size_t 
         if (offsets[t] > offsets[t + 1]) return BSKIP_EINVAL;
         for (size_t i = offsets[t]; i < offsets[t + 1]; i++) {
             const bskip_exec_op *op = &ops[i];
-            if (op->kind < BSKIP_OP_GET || op->kind > BSKIP_OP_SCAN) return BSKIP_EINVAL;
-            if (op->kind != BSKIP_OP_SCAN) continue;
+            if (op->kind < BSKIP_OP_GET || op->kind > BSKIP_OP_SCAN_DESC) return BSKIP_EINVAL;
+            if (op->kind != BSKIP_OP_SCAN && op->kind != BSKIP_OP_SCAN_DESC) continue;
             if (op->limit < 0 || op->scan_offset < 0 || op->key > op->arg ||
                 (uint64_t)op->scan_offset + (uint64_t)op->limit > scan_capacity)
                 return BSKIP_EINVAL;

@@ -90,7 +90,20 @@ static void use_map(void) {
     size_t offsets[3] = {0, 2, 4};
     CHECK(bskip_exec_run(m, ops, offsets, 2, out_k, out_v, N) == BSKIP_OK, "exec_run");
     CHECK(ops[1].status == BSKIP_OK && ops[1].value == 1, "exec get");
-    /* now 0..N-1 but 1, and N */
+    /* now 0..N-1 but 1, and N: the positional and reverse reads, one thread (so exact) */
+    bskip_exec_op reads[5] = {{.kind = BSKIP_OP_SELECT, .key = 0},
+                              {.kind = BSKIP_OP_SELECT, .key = -1},
+                              {.kind = BSKIP_OP_RANK, .key = 5},
+                              {.kind = BSKIP_OP_RANK, .key = 1},
+                              {.kind = BSKIP_OP_SCAN_DESC, .key = 0, .arg = 9, .limit = 3}};
+    size_t one[2] = {0, 5};
+    CHECK(bskip_exec_run(m, reads, one, 1, out_k, out_v, 3) == BSKIP_OK, "exec_run reads");
+    CHECK(reads[0].status == BSKIP_OK && reads[0].out_key == 0 && reads[0].value == 0, "select 0");
+    CHECK(reads[1].status == BSKIP_OK && reads[1].out_key == N && reads[1].value == 1, "select -1");
+    CHECK(reads[2].status == BSKIP_OK && reads[2].value == 4, "rank 5: %lld", (long long)reads[2].value);
+    CHECK(reads[3].status == BSKIP_NOT_FOUND && reads[3].value == 1, "rank of the absent 1");
+    CHECK(reads[4].status == 3 && out_k[0] == 9 && out_k[1] == 8 && out_k[2] == 7 && out_v[2] == -7,
+          "scan_desc [0, 9]: %d", (int)reads[4].status);
     CHECK(bskip_delete_many(m, keys, N) == N - 1, "delete_many");
     CHECK(bskip_len(m) == 1 && bskip_get(m, N, NULL) == BSKIP_OK, "len %zu", bskip_len(m));
     char msg[256];

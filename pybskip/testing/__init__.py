@@ -7,7 +7,7 @@
 budgeted search for non-linearizable histories (what `pybskip verify` and ci/mutants.py use).
 """
 from .executor import Engine, Event, StructureError, run_program
-from .program import DELETE, GET, PUT, SCAN, Op, Program, build_program
+from .program import DELETE, GET, INDEX, PUT, RANK, SCAN, SCAN_DESC, SELECT, Op, Program, build_program
 
 __all__ = ["Engine", "Event", "StructureError", "run_program", "Op", "Program", "build_program",
-           "GET", "PUT", "DELETE", "SCAN"]
+           "GET", "PUT", "DELETE", "SCAN", "SELECT", "RANK", "INDEX", "SCAN_DESC"]

@@ -1,7 +1,9 @@
 """check.py — checks histories recorded by the executor with pybskip.checkers' `sortedmap` model.
 
 `to_history(events)` converts executor Events into a checker History (inputs in the sortedmap
-vocabulary, timestamps in CLOCK_MONOTONIC nanoseconds); `check_events` runs the checker (and on
+vocabulary, timestamps in CLOCK_MONOTONIC nanoseconds; a scan_desc over the closed [lo, hi] is
+the model's reverse scan over [lo, hi + 1): {"f": "scan", "lo": lo, "hi": hi + 1, "limit": n,
+"reverse": true}); `check_events` runs the checker (and on
 failure its counterexample minimisation); `save_failure` writes the full history and the minimal
 counterexample as JSON Lines plus an HTML visualisation, returning their paths.
 """
@@ -12,23 +14,33 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from ..checkers import History, Operation, Result, check
 from .executor import Event
-from .program import PUT, SCAN
+from .program import PUT, SCAN, SCAN_DESC, SELECT
+
+INT64_MAX = 2**63 - 1
 
 
 def to_history(events: Sequence[Event], name: str = "") -> History:
-    """Executor events as a checker History for the sortedmap model. O(n)."""
+    """Executor events as a checker History for the sortedmap model. O(n). A scan_desc whose
+    hi is INT64_MAX has no half-open form: ValueError (the program generator never draws one)."""
     ops = []
     for e in events:
         op = e.op
+        inp: Dict[str, Any]
         if op.kind == SCAN:
             inp = {"f": "scan", "lo": op.key, "hi": op.hi, "limit": op.limit}
+        elif op.kind == SCAN_DESC:
+            if op.hi >= INT64_MAX:
+                raise ValueError("%s: the model's scan is half-open; hi + 1 is not an int64" % op)
+            inp = {"f": "scan", "lo": op.key, "hi": op.hi + 1, "limit": op.limit, "reverse": True}
         elif op.kind == PUT:
             inp = {"f": "put", "key": op.key, "value": op.value}
-        else:
+        elif op.kind == SELECT:
+            inp = {"f": "select", "index": op.key}
+        else:  # get, delete, rank, index: the model's function of the same name
             inp = {"f": op.kind, "key": op.key}
         ops.append(Operation(e.client, inp, e.output, e.call_ns, e.return_ns))
     return History(ops, name, "sortedmap")

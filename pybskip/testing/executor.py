@@ -15,9 +15,12 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
 
-from .program import DELETE, GET, PUT, SCAN, Op, Program
+from .program import DELETE, GET, INDEX, PUT, RANK, SCAN, SCAN_DESC, SELECT, Op, Program
 
-_KIND = {GET: 0, PUT: 1, DELETE: 2, SCAN: 3}
+# Op kinds -> bskip_exec.h's BSKIP_OP_*: rank and index are both bskip_rank (they differ only in
+# what the history records of its result)
+_KIND = {GET: 0, PUT: 1, DELETE: 2, SCAN: 3, SELECT: 4, RANK: 5, INDEX: 5, SCAN_DESC: 6}
+_SCANS = (SCAN, SCAN_DESC)
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,9 @@ class Event:
     """One completed operation of a history.
 
     output: get -> value or None; put -> previous value or None; delete -> removed value or None;
-    scan -> tuple of (key, value) pairs.
+    scan -> tuple of (key, value) pairs ascending; scan_desc -> the same, descending; select ->
+    (key, value) or None (no such position); rank -> the number of keys < key; index -> that
+    number, or None when the key is absent.
     """
 
     client: int
@@ -84,7 +89,7 @@ def _run_lists(engine: Engine, m: Any, lists: Sequence[Sequence[Op]]) -> List[Li
             c.key = op.key
             if op.kind == PUT:
                 c.arg = op.value
-            elif op.kind == SCAN:
+            elif op.kind in _SCANS:  # scan: hi exclusive; scan_desc: hi inclusive (as in C)
                 c.arg, c.limit, c.scan_offset = op.hi, op.limit, scan_room
                 scan_room += op.limit
             i += 1
@@ -107,14 +112,20 @@ def _run_lists(engine: Engine, m: Any, lists: Sequence[Sequence[Op]]) -> List[Li
 
 
 def _output(op: Op, c: Any, keys: Any, vals: Any, ffi: Any) -> Any:
-    if op.kind == SCAN:
+    if op.kind in _SCANS:
         if c.status < 0:
-            raise RuntimeError("scan failed with status %d" % c.status)
+            raise RuntimeError("%s failed with status %d" % (op, c.status))
         n, at = c.status, c.scan_offset
         return tuple(zip(ffi.unpack(keys + at, n), ffi.unpack(vals + at, n)))
-    found = {GET: 0, PUT: 2, DELETE: 0}[op.kind]  # BSKIP_OK / BSKIP_REPLACED carry a value
     if c.status < 0:
         raise RuntimeError("%s failed with status %d" % (op, c.status))
+    if op.kind == SELECT:  # BSKIP_OK: the pair at that position; BSKIP_NOT_FOUND: none
+        return (c.out_key, c.value) if c.status == 0 else None
+    if op.kind == RANK:
+        return c.value
+    if op.kind == INDEX:  # BSKIP_OK: the key is present
+        return c.value if c.status == 0 else None
+    found = {GET: 0, PUT: 2, DELETE: 0}[op.kind]  # BSKIP_OK / BSKIP_REPLACED carry a value
     return c.value if c.status == found else None
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, List, Optional, Tuple, Union
 
 from .executor import Engine, run_program
-from .program import build_program
+from .program import Program, build_program
 
 
 class TraceHung(RuntimeError):
@@ -79,9 +79,13 @@ def _traced(path: Union[str, Path], engine: Optional[Engine],
 def record_trace(path: Union[str, Path], *, threads: int = 4, max_ops: int = 60, keys: int = 48,
                  seed: int = 1, noise: int = 3, engine: Optional[Engine] = None,
                  node_bytes: int = 256, promote_prob: float = 0.0,
-                 watchdog: Optional[float] = None) -> int:
+                 watchdog: Optional[float] = None, program: Optional[Program] = None) -> int:
     """Runs one random program of `threads` threads and writes its lock trace to `path`
     (promote_prob 0.5 with 256-byte nodes gives maps of 4-6 levels from a few dozen keys).
+    Its ops are program.build_program's mix, the newer reads included (select and rank are
+    traced as "scan" operations from the level-0 head; a scan_desc as one or more pairs of a
+    "get" hint descent and a "scan"). `program`, when given, is run instead of a random one
+    (threads, max_ops and keys are then unused).
 
     Returns the number of events written. Raises RuntimeError if the engine has no tracing, and
     TraceHung (the partial trace written) if the run outlives `watchdog` seconds.
@@ -92,11 +96,11 @@ def record_trace(path: Union[str, Path], *, threads: int = 4, max_ops: int = 60,
     def draw(lo: int, hi: int) -> int:
         return rnd.randint(lo, hi)
 
-    program = build_program(lambda lo, hi: hi if (lo, hi) == (2, threads) else draw(lo, hi),
-                            max_threads=threads, max_ops=max_ops, key_range=keys)
+    prog = program or build_program(lambda lo, hi: hi if (lo, hi) == (2, threads) else draw(lo, hi),
+                                    max_threads=threads, max_ops=max_ops, key_range=keys)
 
     def run(e: Engine) -> None:
-        run_program(program, e, noise=noise, seed=seed, node_bytes=node_bytes,
+        run_program(prog, e, noise=noise, seed=seed, node_bytes=node_bytes,
                     promote_prob=promote_prob)
     return _traced(path, engine, run, watchdog)
 
