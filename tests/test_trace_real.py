@@ -78,7 +78,9 @@ def test_batch_trace_conforms(tmp_path, seed):
 
 def test_batch_trace_needs_list_order(tmp_path):
     path = tmp_path / "batch1.jsonl"
-    record_batch_trace(path, threads=1, seed=1)  # one thread: the same run every time
+    # one thread: the same run every time; seed 2 has a shift that lowers a held node's first key
+    # (with 13-key nodes seed 1 has none: 9 of seeds 1-11 do, and each is rejected by "order")
+    record_batch_trace(path, threads=1, seed=2)
     events = [json.loads(line) for line in path.read_text().splitlines()]
     assert spec.check_trace(events).ok
     keys_only = spec.check_trace([e for e in events if e["ev"] not in ("link", "unlink")])
