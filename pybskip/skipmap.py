@@ -492,7 +492,7 @@ class SkipMap(MutableMapping[int, int]):
         n = lib.bskip_scan_closed(self._m, lo, hi, buf, vals, cap)
         if n < 0:
             raise_for(n, "scan", lib)
-        return list(zip(ffi.unpack(buf, n), ffi.unpack(vals, n)))
+        return list(_unpack(buf, vals, n, "items"))
 
     def _items_from(self, lo: int, hi: int, limit: Optional[int] = None,
                     part: _Part = "items") -> Iterator[Any]:

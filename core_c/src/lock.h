@@ -11,10 +11,11 @@
  * futex sleep), writer-preferring as glibc's PREFER_WRITER_NONRECURSIVE rwlocks that they replace:
  * a reader that asks for a lock with a waiting writer waits behind the writer (writers cannot
  * starve behind a stream of readers); an unlock's last access to the node is its release, so a
- * delete may free a node right after unlocking it. Deadlock freedom does not depend on the preference: every thread acquires locks only
- * in the global order (level descending, then left to right within a level) and never asks again
- * for a lock it holds, so every wait-for edge points to a lock greater than all the waiter holds
- * (spec/ proves this, modelling the writer preference).
+ * delete may free a node right after unlocking it. Deadlock freedom does not depend on the
+ * preference: every thread acquires locks only in the global order (level descending, then left
+ * to right within a level) and never asks again for a lock it holds, so every wait-for edge
+ * points to a lock greater than all the waiter holds (spec/ proves this, modelling the writer
+ * preference).
  */
 #ifndef BSKIP_LOCK_H
 #define BSKIP_LOCK_H

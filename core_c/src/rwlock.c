@@ -57,7 +57,7 @@ void bskip__rwlock_rdlock_slow(bskip_rwlock *l) {
     unsigned spins = 0;
     for (;;) {
         uint32_t s = atomic_load_explicit(&l->word, memory_order_relaxed);
-        if ((s & (RWL_W | RWL_WW_MASK)) == 0 && (s & RWL_R_MASK) != RWL_R_MASK) {
+        if (rwlock_reader_may_enter(s)) {
             if (atomic_compare_exchange_weak_explicit(&l->word, &s, s + RWL_R_ONE,
                                                       memory_order_acquire, memory_order_relaxed))
                 return;

@@ -59,10 +59,15 @@ static inline void rwlock_init(bskip_rwlock *l) {
     atomic_init(&l->word, 0u);
 }
 
+/* (b): a reader may enter a lock in state s when no writer holds or waits for it and the reader
+ * count has room. The one statement of the rule: both the fast and the slow path test it. */
+static inline bool rwlock_reader_may_enter(uint32_t s) {
+    return (s & (RWL_W | RWL_WW_MASK)) == 0 && (s & RWL_R_MASK) != RWL_R_MASK;
+}
+
 static inline void rwlock_rdlock(bskip_rwlock *l) {
     uint32_t s = atomic_load_explicit(&l->word, memory_order_relaxed);
-    /* (b): no writer holds or waits; a full reader count waits too */
-    if ((s & (RWL_W | RWL_WW_MASK)) == 0 && (s & RWL_R_MASK) != RWL_R_MASK &&
+    if (rwlock_reader_may_enter(s) &&
         atomic_compare_exchange_weak_explicit(&l->word, &s, s + RWL_R_ONE, memory_order_acquire,
                                               memory_order_relaxed))
         return;

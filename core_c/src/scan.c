@@ -122,12 +122,16 @@ static double entry_density(const bskip *m, int level) {
     return d;
 }
 
+/* x (>= 0) as a uint32_t, UINT32_MAX when it does not fit. */
+static uint32_t u32_saturating(double x) {
+    return x >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)x;
+}
+
 /* How many entries before the one a descent toward hi follows at `level` (> 0) hold about 1.5 cap
  * level-0 keys after them: each level-`level` entry heads about 1/p^level keys. The 1.5 is the
  * overscan that makes a first attempt that reads too few keys rare (the entry counts vary). */
 static uint32_t entries_back(const bskip *m, int level, size_t cap) {
-    double want = 1.0 + 1.5 * (double)cap * entry_density(m, level);
-    return want >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)want;
+    return u32_saturating(1.0 + 1.5 * (double)cap * entry_density(m, level));
 }
 
 /* Where a descending scan for the `need` greatest keys <= hi may start (a hint, <= hi): from a
@@ -170,8 +174,7 @@ static int64_t desc_hint(bskip *m, int64_t hi, size_t need) {
          * outside a head (its first key is <= hi: the walk entered it); i == 0 in a head is its
          * implicit -inf entry. */
         double below = x->level > 1 ? (double)entries_back(m, x->level - 1, need) : 0.0;
-        double down_d = below * entry_density(m, 1) + 1.0;
-        uint32_t down = down_d >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)down_d;
+        uint32_t down = u32_saturating(below * entry_density(m, 1) + 1.0);
         uint32_t j = x->level == 1 ? i /* level 0 gives no hint: the usual child */
                      : i > down ? i - down : x->is_head ? 0 : 1;
         node *child = node_child_before(m, x, j);

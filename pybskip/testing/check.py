@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+from .._buffers import INT64_MAX
 from ..checkers import History, Operation, Result, check
 from .executor import Event
 from .program import PUT, SCAN, SCAN_DESC, SELECT
-
-INT64_MAX = 2**63 - 1
 
 
 def to_history(events: Sequence[Event], name: str = "") -> History:
