@@ -74,7 +74,7 @@ static void remove_head_key(bskip *m, node *x, node *n) {
         x->high = n->high;
         node_unlock(n, LOCK_W); /* reclamation: see the argument at the top of this file */
         bskip__trace_free_event(n);
-        bskip__node_free(n);
+        bskip__node_free(m, n);
         return;
     }
     x->high = node_keys(n)[0]; /* n is now a parentless node headed by its next key */

@@ -56,7 +56,7 @@
  * pass).
  *
  * Memory: the worst case of new nodes (one overflow at the top level, a split plus a possible
- * overflow of a full head at each level below) is reserved before the first lock (map.c), so the
+ * overflow of a full head at each level below) is reserved before the first lock (pool.c), so the
  * pass never fails half way and BSKIP_ENOMEM leaves the map unchanged.
  */
 #ifndef _POSIX_C_SOURCE

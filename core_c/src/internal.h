@@ -66,6 +66,15 @@ struct node {
     int64_t words[];   /* keys[cap], then slots[cap] */
 };
 
+/* A map's node memory (pool.c): slabs carved into nodes, and a free list. Guarded by mu. */
+typedef struct bskip_pool {
+    pthread_mutex_t mu;
+    void *slabs;            /* newest first, linked through each slab's first word */
+    char *carve, *carve_end; /* the newest slab's nodes never used yet */
+    node *free_list;        /* freed nodes, linked through their last word */
+    size_t next_slab_nodes; /* nodes in the next slab (doubling up to about 1 MiB) */
+} bskip_pool;
+
 struct bskip {
     node *heads[BSKIP_MAX_LEVELS]; /* immutable after bskip_new */
     atomic_int top;                /* highest level that may hold keys; only grows */
@@ -77,6 +86,8 @@ struct bskip {
     atomic_uint_fast64_t rng_streams; /* per-thread RNG streams handed out so far */
     atomic_uint_fast64_t next_id;  /* node ids */
     atomic_size_t len;             /* relaxed counter; exact at quiescence */
+    bskip_pool pool;               /* node memory (pool.c) */
+    bskip *reg_prev, *reg_next;    /* pool.c's registry of live maps; guarded by its mutex */
 };
 
 static inline int64_t *node_keys(node *x) { return x->words; }
@@ -129,10 +140,15 @@ void *bskip__malloc(size_t bytes);
 void *bskip__calloc(size_t count, size_t size);
 void *bskip__aligned_alloc(size_t align, size_t bytes);
 
-/* Node memory (map.c). bskip__node_alloc initialises the lock and fields; bskip__node_free
- * destroys them. */
+/* Node memory (pool.c): m's slabs, its free list and the registry of live maps. A node from
+ * bskip__node_alloc or bskip__spare_take has its lock initialised and its header set, empty;
+ * bskip__node_free gives it back to m (the calling thread's spares first), for reuse at once. */
+int bskip__pool_init(bskip *m);
+void bskip__pool_destroy(bskip *m);
+void bskip__registry_add(bskip *m);
+void bskip__registry_remove(bskip *m);
 node *bskip__node_alloc(bskip *m, int level, bool is_head);
-void bskip__node_free(node *x);
+void bskip__node_free(bskip *m, node *x);
 
 /* Insertion entry points shared with batch.c (insert.c). bskip__put_sorted_run REQUIRES keys
  * strictly ascending and n >= 1, and the first key's height already drawn as 1; it stops after

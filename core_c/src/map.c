@@ -1,12 +1,10 @@
-/* map.c — map lifetime, options, node memory, per-thread spare nodes and the height RNG.
+/* map.c — map lifetime, options, the entry mover and the height RNG (node memory and spare
+ * nodes: pool.c).
  *
  * Invariants:
- *   (1) Every node of a map is node_bytes long and 64-byte aligned; its lock is initialised from
- *       the moment it enters a spare cache until bskip__node_free.
- *   (2) An insert calls bskip__spare_reserve for its worst case *before* taking any lock, so the
- *       nodes it creates under locks come from bskip__spare_take, which cannot fail. This is what
- *       lets a failed allocation return BSKIP_ENOMEM with the map unchanged.
- *   (3) Heights come from a per-thread xorshift stream owned by (thread, map); streams are seeded
+ *   (1) A map is in pool.c's registry of live maps from the end of bskip_new to the start of
+ *       bskip_free; its nodes (heads included) all come from its own pool.
+ *   (2) Heights come from a per-thread xorshift stream owned by (thread, map); streams are seeded
  *       from the map's seed and the order in which threads first insert, so a single-threaded run
  *       with a given seed is reproducible.
  */
@@ -19,112 +17,12 @@
 #include "internal.h"
 #include "lock.h"
 
-/* A block with an initialised lock and nothing else set. */
-static node *node_block_new(size_t bytes) {
-    node *x = bskip__aligned_alloc(64, bytes);
-    if (x == NULL) return NULL;
-    node_lock_init(x);
-    return x;
-}
-
-static void node_setup(bskip *m, node *x, int level, bool is_head) {
-    x->next = NULL;
-    x->high = 0;
-    x->head_down = NULL;
-    x->id = atomic_fetch_add_explicit(&m->next_id, 1, memory_order_relaxed);
-    x->n = 0;
-    x->level = (uint16_t)level;
-    x->is_head = is_head;
-    x->headed = is_head; /* a head's first key is the implicit -inf: never moved into */
-}
-
-node *bskip__node_alloc(bskip *m, int level, bool is_head) {
-    node *x = node_block_new(m->node_bytes);
-    if (x != NULL) node_setup(m, x, level, is_head);
-    return x;
-}
-
-void bskip__node_free(node *x) {
-    free(x); /* the lock needs no teardown */
-}
-
 void bskip__node_move_tail(const bskip *m, node *x, uint32_t from, node *y, uint32_t at) {
     uint32_t count = x->n - from;
     memcpy(node_keys(y) + at, node_keys(x) + from, count * sizeof(int64_t));
     memcpy(node_slots(m, y) + at, node_slots(m, x) + from, count * sizeof(slot));
     y->n = at + count;
     x->n = from;
-}
-
-/* ---- per-thread spare nodes ------------------------------------------------------------- */
-
-typedef struct spare_cache {
-    size_t bytes;
-    int count;
-    node *blocks[SPARE_MAX];
-} spare_cache;
-
-static _Thread_local spare_cache *tl_spares;
-static pthread_key_t spare_key;
-static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
-static bool spare_key_ok;
-
-static void spare_cache_empty(spare_cache *c) {
-    for (int i = 0; i < c->count; i++) bskip__node_free(c->blocks[i]);
-    c->count = 0;
-}
-
-/* Thread exit: the thread's spares are freed by the key's destructor. */
-static void spare_destroy(void *p) {
-    spare_cache *c = p;
-    spare_cache_empty(c);
-    free(c);
-    tl_spares = NULL;
-}
-
-static void spare_key_init(void) { spare_key_ok = pthread_key_create(&spare_key, spare_destroy) == 0; }
-
-void bskip__spare_release_thread(void) {
-    if (tl_spares == NULL) return;
-    spare_cache *c = tl_spares;
-    if (spare_key_ok) pthread_setspecific(spare_key, NULL);
-    spare_destroy(c);
-}
-
-int bskip__spare_reserve(bskip *m, int count) {
-    if (count > SPARE_MAX) count = SPARE_MAX;
-    spare_cache *c = tl_spares;
-    if (c == NULL) {
-        pthread_once(&spare_once, spare_key_init);
-        if (!spare_key_ok) return BSKIP_ESYS;
-        c = bskip__calloc(1, sizeof *c);
-        if (c == NULL) return BSKIP_ENOMEM;
-        if (pthread_setspecific(spare_key, c) != 0) {
-            free(c);
-            return BSKIP_ENOMEM;
-        }
-        tl_spares = c;
-    }
-    if (c->bytes != m->node_bytes) {
-        spare_cache_empty(c);
-        c->bytes = m->node_bytes;
-    }
-    while (c->count < count) {
-        node *x = node_block_new(m->node_bytes);
-        if (x == NULL) return BSKIP_ENOMEM;
-        c->blocks[c->count++] = x;
-    }
-    return BSKIP_OK;
-}
-
-int bskip__spare_count(void) { return tl_spares != NULL ? tl_spares->count : 0; }
-
-node *bskip__spare_take(bskip *m, int level) {
-    /* REQUIRES: a bskip__spare_reserve on this thread for m covered this take (invariant 2). */
-    spare_cache *c = tl_spares;
-    node *x = c->blocks[--c->count];
-    node_setup(m, x, level, false);
-    return x;
 }
 
 /* ---- heights ------------------------------------------------------------------------------ */
@@ -179,6 +77,10 @@ int bskip_new(bskip **out, const bskip_options *opts) {
 
     bskip *m = bskip__calloc(1, sizeof *m);
     if (m == NULL) return BSKIP_ENOMEM;
+    if (bskip__pool_init(m) != BSKIP_OK) {
+        free(m);
+        return BSKIP_ESYS;
+    }
     m->cap = (uint32_t)cap;
     m->node_bytes = bytes;
     m->promote_threshold = (uint64_t)(p * 18446744073709551616.0);
@@ -188,6 +90,7 @@ int bskip_new(bskip **out, const bskip_options *opts) {
     atomic_init(&m->rng_streams, 0);
     atomic_init(&m->next_id, 1);
     atomic_init(&m->len, 0);
+    bskip__registry_add(m);
     for (int lvl = 0; lvl < BSKIP_MAX_LEVELS; lvl++) {
         m->heads[lvl] = bskip__node_alloc(m, lvl, true);
         if (m->heads[lvl] == NULL) {
@@ -202,15 +105,9 @@ int bskip_new(bskip **out, const bskip_options *opts) {
 
 void bskip_free(bskip *m) {
     if (m == NULL) return;
-    for (int lvl = 0; lvl < BSKIP_MAX_LEVELS; lvl++) {
-        node *x = m->heads[lvl];
-        while (x != NULL) {
-            node *nx = x->next;
-            bskip__node_free(x);
-            x = nx;
-        }
-    }
-    bskip__spare_release_thread();
+    bskip__registry_remove(m);     /* first: a spare cache holding m's nodes now forgets them */
+    bskip__spare_release_thread(); /* the caller's cache (the main thread's has no destructor) */
+    bskip__pool_destroy(m);        /* every node of m, linked or not, goes with its slabs */
     free(m);
 }
 
