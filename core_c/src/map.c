@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "internal.h"
-#include "lock.h"
 
 void bskip__node_move_tail(const bskip *m, node *x, uint32_t from, node *y, uint32_t at) {
     uint32_t count = x->n - from;

@@ -192,6 +192,11 @@ typedef struct spare_cache {
 } spare_cache;
 
 static _Thread_local spare_cache *tl_spares;
+
+/* c holds nodes of m (or is empty and was last m's): the owner's pointer and serial both match. */
+static bool cache_of(const spare_cache *c, const bskip *m) {
+    return c != NULL && c->owner == m && c->serial == m->serial;
+}
 static pthread_key_t spare_key;
 static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
 static bool spare_key_ok;
@@ -233,8 +238,7 @@ void bskip__spare_release_thread(void) {
 int bskip__spare_reserve(bskip *m, int count) {
     if (count > SPARE_MAX) count = SPARE_MAX;
     spare_cache *c = tl_spares;
-    if (c != NULL && c->owner == m && c->serial == m->serial && c->count >= count)
-        return BSKIP_OK; /* the common case: no lock */
+    if (cache_of(c, m) && c->count >= count) return BSKIP_OK; /* the common case: no lock */
     if (c == NULL) {
         pthread_once(&spare_once, spare_key_init);
         if (!spare_key_ok) return BSKIP_ESYS;
@@ -246,7 +250,7 @@ int bskip__spare_reserve(bskip *m, int count) {
         }
         tl_spares = c;
     }
-    if (c->owner != m || c->serial != m->serial) {
+    if (!cache_of(c, m)) {
         spare_cache_empty(c);
         c->owner = m;
         c->serial = m->serial;
@@ -283,7 +287,7 @@ node *bskip__node_alloc(bskip *m, int level, bool is_head) {
 void bskip__node_free(bskip *m, node *x) {
     POISON(x, m->node_bytes);
     spare_cache *c = tl_spares;
-    if (c != NULL && c->owner == m && c->serial == m->serial && c->count < SPARE_MAX) {
+    if (cache_of(c, m) && c->count < SPARE_MAX) {
         c->blocks[c->count++] = x; /* the next insert on this thread reuses it, no lock */
         return;
     }
