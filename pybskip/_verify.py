@@ -25,12 +25,12 @@ finished within the budget"), never an overrun. min_seconds() is the least budge
 fits on an idle machine; a smaller one is refused up front, and a busy machine is named up front.
 
 Budget split, B = --seconds (seconds of one core of this project's 2-CPU machine):
-  Z3 work, all of it run every time, on 2 workers: proof ~40 s (4 parts), variants ~35 s (one of
-      them ~15 s), spec mutants ~55 s (11, ~4-5 s each, one ~15 s), bounded scenes at depth 5
-      ~10 s (B < 150), 6 ~13 s (from 150 s), 7 ~18 s (180 s), 8 ~46 s (240 s), 9 ~80 s (360 s),
-      10 ~210 s (900 s): about 70 s of wall time at B = 80..149 (measured at 90: the Z3 work
-      done at ~69 s, then the hunt ran 20 s), 72 s at 150, 74 s at 180, 88 s at 240, 170 s at
-      900 — at most half the budget from 150 s on.
+  Z3 work, all of it run every time, on 2 workers: proof ~100 s of one core (4 parts; 194
+      obligations, the progress ones MBQI with case splits), variants ~45 s, spec mutants ~100 s
+      (13, ~4-8 s each, two ~14 s), bounded scenes at depth 5 ~10 s (B < 210), 6 ~13 s (from
+      210 s), 7 ~18 s (240 s), 8 ~46 s (300 s), 9 ~80 s (420 s), 10 ~210 s (960 s). Measured at
+      B = 150: the Z3 work done at ~134 s, then the hunt ran 16 s (VERIFIED in 148 s); hence the
+      default of 180 s, and from it on the Z3 work takes at most three quarters of the budget.
   sequential ~1 s, trace ~1 s, then histories until B - RESERVE; stopping and the summary take
       the rest.
 Invariant: every step ends with a StepResult (an exception, a dead worker, a run out of time:
@@ -53,13 +53,13 @@ PROGRESS_EVERY = 4.0   # seconds between status lines (the promise is 5)
 RESERVE = 2.0          # the hunt ends this long before the budget does
 END_RESERVE = 1.0      # what still runs this long before the end is stopped: teardown, summary
 MAX_SECONDS = 86400.0
-DEFAULT_SECONDS = 120.0
+DEFAULT_SECONDS = 180.0
 MIN_DEPTH = 5          # the least depth at which the non-vacuity scene (2 x depth steps) finishes
-DEPTH_FROM: Tuple[Tuple[int, float], ...] = ((6, 150.0), (7, 180.0), (8, 240.0), (9, 360.0),
-                                             (10, 900.0))
+DEPTH_FROM: Tuple[Tuple[int, float], ...] = ((6, 210.0), (7, 240.0), (8, 300.0), (9, 420.0),
+                                             (10, 960.0))
 # seconds of one core for the bounded scenes at each depth, and for the Z3 work besides them
 DEPTH_COST = {5: 10.0, 6: 13.0, 7: 18.0, 8: 46.0, 9: 80.0, 10: 210.0}
-OTHER_Z3_COST = 130.0  # proof ~40 s + variants ~35 s + spec mutants ~55 s
+OTHER_Z3_COST = 250.0  # proof ~100 s in 4 parts + variants ~45 s + spec mutants ~100 s
 LONGEST_VARIANT = 15.0  # also the longest spec mutant (drop_one_left)
 PROOF_PARTS = 4
 HUNT_NICE = 19        # a hunt of 8 threads at nice 19 weighs ~1/8 of one Z3 worker
@@ -90,8 +90,8 @@ def z3_workers(cpus: Optional[int] = None) -> int:
 
 
 def depth_for(seconds: float) -> int:
-    """The bounded depth a budget buys (DEPTH_FROM): from 150 s on, the whole Z3 work stays
-    within half the budget on an idle 2-CPU machine."""
+    """The bounded depth a budget buys (DEPTH_FROM): from the default (180 s) on, the whole Z3
+    work stays within three quarters of the budget on an idle 2-CPU machine."""
     depth = MIN_DEPTH
     for d, from_seconds in DEPTH_FROM:
         if seconds >= from_seconds:
@@ -112,9 +112,9 @@ def mandatory_seconds(cpus: Optional[int] = None) -> float:
 
 
 def min_seconds(cpus: Optional[int] = None) -> float:
-    """The least --seconds: the smallest Z3 work (~70 s on 2 workers, ~140 s on 1) plus the C
+    """The least --seconds: the smallest Z3 work (~130 s on 2 workers, ~260 s on 1) plus the C
     steps, RESERVE and some room."""
-    return 80.0 if z3_workers(cpus) >= 2 else 150.0
+    return 150.0 if z3_workers(cpus) >= 2 else 290.0
 
 
 def next_depth_at(depth: int) -> Optional[float]:

@@ -1,8 +1,8 @@
 """cli.py — the `pybskip` console command: one command line for everything the package does.
 
   pybskip verify [--seconds S] [--threads N] [--seed N] [--out DIR]
-        the whole verification of the installed library within S seconds (default 120, at least
-        _verify.min_seconds(): 80 on 2 CPUs); exit 0 verified, 1 not (pybskip/_verify.py)
+        the whole verification of the installed library within S seconds (default 180, at least
+        _verify.min_seconds(): 150 on 2 CPUs); exit 0 verified, 1 not (pybskip/_verify.py)
   pybskip check FILE|DIR [--format F] [--model M] [--timeout S] [--html OUT] [--no-partition]
         [--workers N] [--max-memory SIZE]
         linearizability of recorded histories; exit 0 ok, 1 not, 2 unknown, 3 bad input or usage

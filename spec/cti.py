@@ -84,6 +84,7 @@ def find_cti(key: str, goals: Union[str, Sequence[str]], variant: Optional[str] 
         solver.add(*ob.hyps)
         for goal in wanted:
             solver.push()
+            solver.add(*ob.extra.get(goal, []))
             solver.add(z3.Not(by_name[goal]))
             t0 = time.perf_counter()
             r = solver.check()

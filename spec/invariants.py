@@ -13,6 +13,9 @@ The invariant is a list of named conjuncts (so a failed proof names the one that
            reclamation safe;
   phases   what each insert/delete sub-step holds (above, the new node, the spill node, the
            successor of a shift...); a get or scan descending holds one lock (two while coupling);
+  progress an upper non-head node has an entry with a down pointer unless an insert is building
+           it; an insert's reserved spare nodes cover what it may still create; a delete's
+           write level is a level of the map (what proof.progress needs: no thread is stuck);
   scan     in its range phase a scan holds its first level-0 node (lo's, ghost sfirst) and, for
            every other level-0 node it holds, that node's left neighbour: by induction along prv
            (positions fall, and none is left of sfirst) it holds the whole list segment from sfirst
@@ -28,7 +31,7 @@ import z3
 
 from .model import Model
 from .state import State
-from .universe import ALIVE, DELETE, GET, NONE, PC, PUT, RD, SCAN, WR
+from .universe import ALIVE, DELETE, GET, NONE, PC, PUT, RD, SCAN, UNBORN, WR
 
 Conjunct = Tuple[str, Callable[[Model, State], z3.BoolRef]]
 
@@ -88,6 +91,91 @@ def range_held(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
         m.lvl(f) == 0, s.hold[t, f] == RD, s.hold[t, s.x[t]] == RD, m.le(f, s.x[t]),
         u.all_n(lambda n: z3.Implies(z3.And(m.held(s, t, n), m.lvl(n) == 0, n != f), z3.And(
             m.lt(f, n), z3.Not(m.ishead(n)), s.hold[t, s.prv[n]] == RD))))
+
+
+def above_unset(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
+    """Insert t holds above[t] with k's entry whose down pointer is not set yet (the phases of
+    `above_held`, `split` S1-S2 and `found_lower`)."""
+    x, req, lim = s.x[t], s.req[t], s.lim[t]
+    loop = z3.And(_in(s, t, "LOOP"), s.xm[t] == WR, m.lvl(x) < lim - 1)
+    pend = z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["LOOP"], s.reqm[t] == WR,
+                  m.lvl(req) < lim - 1)
+    return z3.And(m.op(t) == PUT, z3.Or(loop, pend, _in(s, t, "S1", "S2", "F1", "F2")))
+
+
+def builds(m: Model, s: State, t: z3.ExprRef, n: z3.ExprRef) -> z3.BoolRef:
+    """Insert t is building n, write-held by it, which may have no entry with a down pointer
+    yet: the node with k's unset entry (above), or the node an overflow or split just created or
+    shifted into (y) before the insert moves on."""
+    return z3.And(m.op(t) == PUT, z3.Or(
+        z3.And(above_unset(m, s, t), n == s.above[t]),
+        z3.And(_in(s, t, "OVF", "S1", "S2", "S3", "S4"), n == s.y[t])))
+
+
+def building(m: Model, s: State, n: z3.ExprRef) -> z3.BoolRef:
+    """Some insert is building n (`builds`)."""
+    return m.u.any_t(lambda t: builds(m, s, t, n))
+
+
+def built_alone(m: Model, s: State) -> z3.BoolRef:
+    """A node an insert is building is held by no other thread, and by its builder in W (a lemma
+    of the invariant, proof.py; the progress obligations assume it)."""
+    u = m.u
+    return u.all_t(lambda t: u.all_n(lambda n: z3.Implies(builds(m, s, t, n), z3.And(
+        s.hold[t, n] == WR, u.all_t(lambda v: z3.Or(v == t, s.hold[v, n] == NONE))))))
+
+
+# Conjuncts whose instances make new terms they apply to again (a node's child is a node, one level
+# down, with a child...): E-matching chains through them and slows every query, so proof.py
+# assumes them only for the goals that need them.
+CHAIN = ("upper nodes have a child",)
+
+
+def children(m: Model, s: State) -> List[Tuple[str, z3.BoolRef]]:
+    """Progress needs every descent to find a child: an upper node that is not a head (whose -inf
+    entry points to the head below) has an entry with a down pointer, unless an insert is
+    building it (and holds it write-locked, so no other thread is inside it)."""
+    return [("upper nodes have a child", m.u.all_n(lambda n: has_child_at(m, s, n)))]
+
+
+def has_child_at(m: Model, s: State, n: z3.ExprRef) -> z3.BoolRef:
+    """`children` for the node n (an instance the progress obligations give Z3 directly)."""
+    return z3.Implies(
+        z3.And(s.st[n] == ALIVE, m.lvl(n) > 0, z3.Not(m.ishead(n)), z3.Not(building(m, s, n))),
+        m.has_child(s, n))
+
+
+def supply(m: Model, s: State) -> List[Tuple[str, z3.BoolRef]]:
+    """The allocator's supply, as the model's static positions need it: between any two nodes of
+    a level, and right of any node, there is a node not yet born. (A real allocator can always
+    place a new node between two neighbours; what it can run out of is memory, and core_c takes
+    an insert's nodes before its first lock, failing with BSKIP_ENOMEM while holding nothing.)
+    It needs infinitely many nodes, so it is an assumption on the initial state, shown preserved
+    by every step that creates a node (proof.py), and never part of the invariant that the
+    finite counterexample searches use."""
+    u = m.u
+
+    def unborn_at(c: z3.ExprRef, a: z3.ExprRef) -> z3.BoolRef:
+        return z3.And(s.st[c] == UNBORN, m.lvl(c) == m.lvl(a), m.pos(c) > m.pos(a))
+    return [
+        ("an unborn node between any two", u.all_n(lambda a: u.all_n(lambda b: z3.Implies(
+            z3.And(m.lvl(a) == m.lvl(b), m.pos(a) < m.pos(b)),
+            u.any_n(lambda c: z3.And(unborn_at(c, a), m.pos(c) < m.pos(b))))))),
+        ("an unborn node right of any", u.all_n(lambda a: u.any_n(lambda c: unborn_at(c, a)))),
+    ]
+
+
+def free_place(m: Model, s: State) -> z3.BoolRef:
+    """Right of every live node, before its successor, an unborn node could be linked (what a
+    split or overflow needs; implied by `supply`, and satisfiable with finitely many nodes)."""
+    return m.u.all_n(lambda a: free_place_at(m, s, a))
+
+
+def free_place_at(m: Model, s: State, a: z3.ExprRef) -> z3.BoolRef:
+    """`free_place` for the node a (an instance the progress obligations give Z3 directly)."""
+    return z3.Implies(s.st[a] == ALIVE, m.u.any_n(lambda c: z3.And(
+        s.st[c] == UNBORN, m.lvl(c) == m.lvl(a), m.pos(c) > m.pos(a),
+        z3.Implies(s.hasn[a], m.pos(c) < m.pos(s.nxt[a])))))
 
 
 def _locks(m: Model, s: State) -> List[Tuple[str, z3.BoolRef]]:
@@ -272,6 +360,28 @@ def _thread_conjuncts() -> List[Conjunct]:
             hold=m.u.ite(_in(s, t, "SWAP"), m.release(s, t, s.req[t]), s.hold)), t),
             granted_next))
 
+    def spares(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
+        """An insert's spare nodes cover every node it may still create: 2l+2 entering level l
+        below h-1 (a split and a spill on each level down to 0), 2h-1 at level h-1 and above
+        (and shifting there), one fewer after the split or overflow of the level it is on."""
+        x, req, lim, r = s.x[t], s.req[t], s.lim[t], s.res[t]
+        to_loop = z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["LOOP"])
+        top = z3.Or(z3.And(_in(s, t, "LOOP"), z3.Or(s.xm[t] == RD, m.lvl(x) >= lim - 1)),
+                    z3.And(to_loop, z3.Or(s.reqm[t] == RD, m.lvl(req) >= lim - 1)),
+                    _in(s, t, "SH"), z3.And(_in(s, t, "PEND", "SWAP"), s.cont[t] == PC["SH"]))
+        return z3.Implies(m.op(t) == PUT, z3.And(
+            z3.Implies(top, r >= 2 * lim - 1),
+            z3.Implies(z3.And(_in(s, t, "LOOP"), s.xm[t] == WR, m.lvl(x) < lim - 1),
+                       r >= 2 * m.lvl(x) + 2),
+            z3.Implies(z3.And(to_loop, s.reqm[t] == WR, m.lvl(req) < lim - 1),
+                       r >= 2 * m.lvl(req) + 2),
+            z3.Implies(_in(s, t, "OVF", "S2", "S3", "S4"), r >= 2 * m.lvl(x)),
+            z3.Implies(_in(s, t, "S1"), r >= 2 * m.lvl(x) + 1)))
+
+    def write_level(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
+        """A delete's write level is one of the map's levels (a pass can start above or at it)."""
+        return z3.Implies(m.op(t) == DELETE, m.is_level(s.lim[t]))
+
     return [
         _per_thread("idle threads hold nothing", idle),
         _per_thread("held locks <= current node", standing),
@@ -292,12 +402,15 @@ def _thread_conjuncts() -> List[Conjunct]:
         _per_thread("put: k found below h-1", found_lower),
         _per_thread("get/scan descent: one lock", reader_descent),
         _per_thread("scan: its range held from its first node", scan_range),
+        _per_thread("put: its spares cover the nodes it may create", spares),
+        _per_thread("delete: its write level is a level", write_level),
     ]
 
 
 def conjuncts(m: Model, s: State) -> List[Tuple[str, z3.BoolRef]]:
     """The invariant as (name, formula) pairs, for state s."""
-    return shape(m, s) + _locks(m, s) + [(n, f(m, s)) for n, f in _thread_conjuncts()]
+    return shape(m, s) + _locks(m, s) + [(n, f(m, s)) for n, f in _thread_conjuncts()] + \
+        children(m, s)
 
 
 def invariant(m: Model, s: State) -> z3.BoolRef:
@@ -319,4 +432,5 @@ def newly_acquired_above_held(m: Model, s: State, n: State, t: z3.ExprRef) -> z3
 
 
 __all__ = ["conjuncts", "invariant", "rank_lt", "newly_acquired_above_held", "in_range_phase",
-           "range_held"]
+           "range_held", "building", "above_unset", "supply", "free_place", "children", "CHAIN",
+           "builds", "built_alone"]

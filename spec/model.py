@@ -26,7 +26,9 @@ still names it), "down_any" (descend to any node one level below, not a child of
 "split_left" (a split's new node placed left of the node it splits), "scan_couple" (a scan that
 releases each level-0 node as it takes the next: lock coupling instead of two-phase),
 "delete_clamp" (a delete pass may start at any head, one below its write level lowering it: the
-model before rule (5) was written into it) and
+model before rule (5) was written into it), "reserve_short" (an insert reserves 2h-2 spare nodes,
+one fewer than its worst case), "drop_last_child" (a delete removes an entry inside a node even
+when it is the node's only entry with a down pointer) and
 "drop_one_left" (the proof's invariant without its "one left neighbour" conjunct; the model is
 the real one). Invariant: with variant None the transitions are exactly the protocol of core_c as
 described in spec/README.md.
@@ -45,7 +47,8 @@ from .universe import (ALIVE, DELETE, FREED, GET, NONE, PC, PUT, RD, SCAN, UNBOR
 Step = Tuple[z3.BoolRef, State]
 
 VARIANTS = ("upgrade", "bottom_up", "left", "parent_early", "scan_rtl", "free_named", "down_any",
-            "split_left", "scan_couple", "drop_one_left", "delete_clamp")
+            "split_left", "scan_couple", "drop_one_left", "delete_clamp", "reserve_short",
+            "drop_last_child")
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,18 @@ class Model:
             u.all_n(lambda a: u.all_n(lambda b: z3.Implies(
                 z3.And(self.ishead(a), self.ishead(b), self.lvl(a) == self.lvl(b)), a == b))))
 
+    def heads_below(self) -> z3.BoolRef:
+        """Every level of a node has a head, and so has the level below it, and there is a top
+        head (core_c: a head on each of its 32 levels). Used by the progress obligations only."""
+        u = self.u
+
+        def head_at(lv: z3.ArithRef) -> z3.BoolRef:
+            return u.any_n(lambda h: z3.And(self.ishead(h), self.lvl(h) == lv))
+        top = u.any_n(lambda h: z3.And(self.ishead(h), u.all_n(lambda n: z3.Implies(
+            self.ishead(n), self.lvl(n) <= self.lvl(h)))))  # finitely many levels: a top one
+        return z3.And(top, u.all_n(lambda n: z3.And(head_at(self.lvl(n)), z3.Implies(
+            self.lvl(n) > 0, head_at(self.lvl(n) - 1)))))
+
     # ---- helpers over a state ---------------------------------------------------------------
     def held(self, s: State, t: z3.ExprRef, n: z3.ExprRef) -> z3.BoolRef:
         return s.hold[t, n] != NONE
@@ -102,6 +117,17 @@ class Model:
         return z3.And(self.lvl(x) > 0, z3.Or(
             z3.And(s.hasp[c], s.par[c] == x),
             z3.And(self.ishead(x), self.ishead(c), self.lvl(c) == self.lvl(x) - 1)))
+
+    def has_child(self, s: State, n: z3.ExprRef) -> z3.BoolRef:
+        """Some entry of n has a down pointer (n's parent entries: hasp/par of its children)."""
+        return self.u.any_n(lambda c: z3.And(s.hasp[c], s.par[c] == n))
+
+    def keeps_child(self, s: State, n: z3.ExprRef) -> z3.BoolRef:
+        """n is at level 0, a head (its -inf entry points to the head below) or has a child: what
+        a step that moves or removes entries of an upper node leaves it (core_c never empties one:
+        a split keeps the keys before k, a shift or settle at least one entry, a delete inside a
+        node keeps the node's first entry)."""
+        return z3.Or(self.lvl(n) == 0, self.ishead(n), self.has_child(s, n))
 
     def writer_waiting(self, s: State, t: z3.ExprRef, m: z3.ExprRef) -> z3.BoolRef:
         """Some thread other than t waits for m in write mode (writer preference)."""
@@ -140,11 +166,17 @@ class Model:
         return u.any_t(lambda t: u.any_n(lambda n: z3.And(self.held(s, t, n), s.st[n] == FREED)))
 
     def initial(self, s: State) -> z3.BoolRef:
-        """Every thread at START holding nothing. (The shape of an initial state is any shape
-        satisfying the shape conjuncts of the invariant: invariants.shape.)"""
+        """Every thread at START holding nothing, a delete's write level one of the map's levels
+        (core_c: 0). (The shape of an initial state is any shape satisfying the shape conjuncts
+        of the invariant: invariants.shape.)"""
         u = self.u
-        return u.all_t(lambda t: z3.And(s.pc[t] == PC["START"],
-                                        u.all_n(lambda n: s.hold[t, n] == NONE)))
+        return u.all_t(lambda t: z3.And(
+            s.pc[t] == PC["START"], u.all_n(lambda n: s.hold[t, n] == NONE),
+            z3.Implies(self.op(t) == DELETE, self.is_level(s.lim[t]))))
+
+    def is_level(self, lim: z3.ExprRef) -> z3.BoolRef:
+        """lim >= 0 is the level of some node (levels are static: of a freed node too)."""
+        return z3.And(lim >= 0, self.u.any_n(lambda n: self.lvl(n) == lim))
 
     # ---- building blocks of transitions --------------------------------------------------------
     def release(self, s: State, t: z3.ExprRef, n: z3.ExprRef) -> z3.ExprRef:
@@ -162,14 +194,16 @@ class Model:
     def create(self, s: State, t: z3.ExprRef, ch: Choices, left: z3.ExprRef,
                tag: str) -> Tuple[z3.BoolRef, State, z3.ExprRef]:
         """t creates a node right after `left` (which it write-holds), write-locks it and links it
-        in; some of left's entries (any subset: the keys after the split point) move into it.
-        Returns (guard, state, new node)."""
+        in; some of left's entries (any subset: the keys after the split point) move into it. The
+        node is one of t's reserved spares (res[t] >= 1, one fewer after). Returns (guard, state,
+        new node)."""
         y, mv = ch.node(tag), ch.pred(tag + "_moves")
         between = z3.And(self.pos(y) > self.pos(left),
                          z3.Implies(s.hasn[left], self.pos(y) < self.pos(s.nxt[left])))
         if self.variant == "split_left":  # BROKEN: the new node is placed left of the split one
             between = self.pos(y) < self.pos(left)
-        guard = z3.And(s.st[y] == UNBORN, self.lvl(y) == self.lvl(left), between)
+        # the node is one of the spares the insert reserved before its first lock (insert.c)
+        guard = z3.And(s.st[y] == UNBORN, self.lvl(y) == self.lvl(left), between, s.res[t] >= 1)
         par = self.u.lam(lambda c: z3.If(z3.And(s.hasp[c], s.par[c] == left, mv(c)), y, s.par[c]))
         u = self.u
         prv = u.ite(s.hasn[left], u.store(u.store(s.prv, y, left), s.nxt[left], y),
@@ -177,7 +211,8 @@ class Model:
         n = s.with_(st=u.store(s.st, y, ALIVE), hold=u.store(s.hold, t, y, WR),
                     nxt=u.store(u.store(s.nxt, y, s.nxt[left]), left, y),
                     hasn=u.store(u.store(s.hasn, y, s.hasn[left]), left, True),
-                    hasp=u.store(s.hasp, y, False), par=par, prv=prv)
+                    hasp=u.store(s.hasp, y, False), par=par, prv=prv,
+                    res=u.store(s.res, t, s.res[t] - 1))
         return guard, n, y
 
     def at(self, s: State, t: z3.ExprRef, pc: str) -> z3.BoolRef:
@@ -193,25 +228,30 @@ class Model:
 
 def t_start(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """Begin an operation: ask for the head of some level (the current top) in the op's mode.
-    put draws its height h first and starts at a level >= h-1; a delete pass starts strictly
+    put draws its height h first, reserves its worst case of new nodes, and starts at a level
+    >= h-1; a delete pass starts strictly
     above its write level t (delete.c rule (5)), or at t itself only when no level is above it
     (core_c: t is the highest level there is)."""
-    hd, h = ch.node("head"), ch.int("h")
+    hd, h, r = ch.node("head"), ch.int("h"), ch.int("res")
     op, lim = m.op(t), s.lim[t]
+    # insert.c: bskip__spare_reserve(m, 2h-1) before the first lock (the thread's cache may hold
+    # more): one overflow at level h-1, a split and a spill at each level below
+    worst = 2 * h - (2 if m.variant == "reserve_short" else 1)  # BROKEN variant: one short
     topmost = m.u.all_n(lambda n: z3.Implies(m.ishead(n), m.lvl(n) <= m.lvl(hd)))
     dstart = z3.Or(m.lvl(hd) > lim, z3.And(m.lvl(hd) == lim, topmost))
     dlim = lim
     if m.variant == "delete_clamp":  # BROKEN: any head; one below t lowers the write level
         dstart, dlim = z3.BoolVal(True), z3.If(lim > m.lvl(hd), m.lvl(hd), lim)
     guard = z3.And(m.at(s, t, "START"), m.ishead(hd),
-                   z3.Implies(op == PUT, z3.And(h >= 1, m.lvl(hd) >= h - 1)),
+                   z3.Implies(op == PUT, z3.And(h >= 1, m.lvl(hd) >= h - 1, r >= worst)),
                    z3.Implies(op == DELETE, dstart))
     if m.u.bounded and m.u.max_level is not None:
         guard = z3.And(guard, m.lvl(hd) <= m.u.max_level, h - 1 <= m.u.max_level)
     mode = z3.If(op == PUT, z3.If(m.lvl(hd) >= h, RD, WR),
                  z3.If(op == DELETE, z3.If(m.lvl(hd) > dlim, RD, WR), RD))
     newlim = z3.If(op == PUT, h, z3.If(op == DELETE, dlim, lim))
-    return guard, m.pend(s, t, hd, mode, None, PC["LOOP"], lim=m.u.store(s.lim, t, newlim))
+    return guard, m.pend(s, t, hd, mode, None, PC["LOOP"], lim=m.u.store(s.lim, t, newlim),
+                         res=m.u.store(s.res, t, z3.If(op == PUT, r, s.res[t])))
 
 
 def t_grant(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
@@ -279,7 +319,8 @@ def t_settle_left(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
                    s.cont[t] == PC["LOOP"], s.hasrel[t], s.rel[t] == x,
                    m.lvl(b) == m.lvl(x), m.lvl(x) == s.lim[t] - 1, s.hasn[x], s.nxt[x] == b)
     par = m.u.lam(lambda c: z3.If(z3.And(s.hasp[c], s.par[c] == b, mv(c)), x, s.par[c]))
-    return guard, s.with_(par=par, hold=m.release(s, t, b), pc=m.goto(s, t, "LOOP"))
+    n = s.with_(par=par, hold=m.release(s, t, b), pc=m.goto(s, t, "LOOP"))
+    return z3.And(guard, m.keeps_child(n, b)), n  # b keeps at least half its entries
 
 
 def t_get_end(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
@@ -335,11 +376,12 @@ def t_restart(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
 def t_run_next(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """put_many's sorted run (bskip__put_sorted_run, height 1): a key has been placed on level 0
     and every lock but that of the node holding it released; the run's next key continues the
-    write walk from there (back to the placement loop at that node, as after the descent)."""
+    write walk from there (back to the placement loop at that node, as after the descent), while
+    a spare node is left for a possible overflow (core_c stops the run otherwise)."""
     z = ch.node("kept")
     alone = m.u.all_n(lambda n: z3.Or(n == z, s.hold[t, n] == NONE))
     guard = z3.And(m.at(s, t, "FIN"), m.op(t) == PUT, s.lim[t] == 1, m.lvl(z) == 0,
-                   s.hold[t, z] == WR, alone)
+                   s.hold[t, z] == WR, alone, s.res[t] >= 1)  # batch.c: a spare is left
     return guard, s.with_(x=m.u.store(s.x, t, z), xm=m.u.store(s.xm, t, WR),
                           pc=m.goto(s, t, "LOOP"))
 
@@ -394,10 +436,12 @@ def t_put_place_descend(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
 
 
 def t_put_overflow(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
-    """put at level h-1, x full: split x in half; the new right half is created write-locked."""
+    """put at level h-1, x full: split x in half; the new right half is created write-locked
+    (appending past x's last key, it holds k alone: then it has no child until k's is linked)."""
     x = s.x[t]
     g, n, y = m.create(s, t, ch, x, "half")
-    guard = z3.And(m.at(s, t, "LOOP"), _put_w(m, s, t), m.lvl(x) == s.lim[t] - 1, g)
+    guard = z3.And(m.at(s, t, "LOOP"), _put_w(m, s, t), m.lvl(x) == s.lim[t] - 1, g,
+                   m.keeps_child(n, x))  # x keeps its first half (or all: y gets just k)
     return guard, n.with_(y=m.u.store(n.y, t, y), pc=m.goto(n, t, "OVF"))
 
 
@@ -414,7 +458,8 @@ def t_shift(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     split (OVF), with y an existing node instead of a new one."""
     x, y, mv = s.x[t], s.y[t], ch.pred("moves")
     par = m.u.lam(lambda c: z3.If(z3.And(s.hasp[c], s.par[c] == x, mv(c)), y, s.par[c]))
-    return m.at(s, t, "SH"), s.with_(par=par, pc=m.goto(s, t, "OVF"))
+    n = s.with_(par=par, pc=m.goto(s, t, "OVF"))
+    return z3.And(m.at(s, t, "SH"), m.keeps_child(n, x)), n  # at most half of x moves
 
 
 def t_shift_back(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
@@ -434,7 +479,10 @@ def t_ovf_descend(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     x, y = s.x[t], s.y[t]
     k_in_y, pred_in_y, c = ch.bool("k_in_y"), ch.bool("pred_in_y"), ch.node("child")
     kx, other, pred = z3.If(k_in_y, y, x), z3.If(k_in_y, x, y), z3.If(pred_in_y, y, x)
-    guard = z3.And(m.at(s, t, "OVF"), m.lvl(x) > 0, m.child_of(s, pred, c))
+    # the node released is not k's: it has entries with down pointers (x its first half, y the
+    # second), only k's may lack one
+    guard = z3.And(m.at(s, t, "OVF"), m.lvl(x) > 0, m.child_of(s, pred, c),
+                   m.keeps_child(s, other))
     return guard, m.pend(s, t, c, WR, other, PC["LOOP"], above=m.u.store(s.above, t, kx),
                          x=m.u.store(s.x, t, pred))
 
@@ -446,13 +494,16 @@ def _split_phase(m: Model, s: State, t: z3.ExprRef) -> z3.BoolRef:
 def t_split(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """put below level h-1: split x at k; the new node y headed by k is created write-locked."""
     g, n, y = m.create(s, t, ch, s.x[t], "knode")
-    return z3.And(_split_phase(m, s, t), g), n.with_(y=m.u.store(n.y, t, y), pc=m.goto(n, t, "S1"))
+    # x keeps its keys before k: at least its first (x's first key is below k) unless a head
+    return z3.And(_split_phase(m, s, t), g, m.keeps_child(n, s.x[t])), \
+        n.with_(y=m.u.store(n.y, t, y), pc=m.goto(n, t, "S1"))
 
 
 def t_spill_yes(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """k plus x's tail overflow one node (a full head): a spill node is created right of y."""
     g, n, sp = m.create(s, t, ch, s.y[t], "spill")
-    return z3.And(m.at(s, t, "S1"), g), n.with_(s=m.u.store(n.s, t, sp),
+    sp_child = z3.Or(m.lvl(sp) == 0, m.has_child(n, sp))  # half of a full head's tail
+    return z3.And(m.at(s, t, "S1"), g, sp_child), n.with_(s=m.u.store(n.s, t, sp),
                                                 has_s=m.u.store(n.has_s, t, True),
                                                 pc=m.goto(n, t, "S2"))
 
@@ -490,7 +541,11 @@ def t_lower_found_new(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """put below h-1 finds k (its old top level), inside x: k and the keys after it move to a new
     node (created write-locked) that k heads."""
     g, n, y = m.create(s, t, ch, s.x[t], "target")
-    return z3.And(_split_phase(m, s, t), g), n.with_(y=m.u.store(n.y, t, y), pc=m.goto(n, t, "F1"))
+    # k's entry moves with k: above level 0 its down pointer (to k's node below) comes along;
+    # x keeps the keys before k
+    kids = z3.And(z3.Or(m.lvl(y) == 0, m.has_child(n, y)), m.keeps_child(n, s.x[t]))
+    return z3.And(_split_phase(m, s, t), g, kids), \
+        n.with_(y=m.u.store(n.y, t, y), pc=m.goto(n, t, "F1"))
 
 
 def t_lower_found_here(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
@@ -524,7 +579,10 @@ def t_del_remove_inside(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """delete: k is inside L (not its first key): remove the entry (its child loses its parent)."""
     x, c = s.x[t], ch.node("child")
     guard = z3.And(_del_w(m, s, t), s.hasp[c], s.par[c] == x)
-    return guard, s.with_(hasp=m.u.store(s.hasp, c, False))
+    n = s.with_(hasp=m.u.store(s.hasp, c, False))
+    if m.variant == "drop_last_child":  # BROKEN: may remove the node's only entry with a child
+        return guard, n
+    return z3.And(guard, m.keeps_child(n, x)), n  # k is not L's first entry (strict walk)
 
 
 def t_del_lock_n(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
@@ -553,8 +611,10 @@ def _drop_head_entry(m: Model, s: State, ch: Choices, n: z3.ExprRef) -> z3.ExprR
 def t_del_n_keep(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """delete: k removed from N, N stays (now headed by its next key); release N."""
     n = s.y[t]
-    return m.at(s, t, "DN"), s.with_(hasp=_drop_head_entry(m, s, ch, n), hold=m.release(s, t, n),
-                                     pc=m.goto(s, t, "LOOP"))
+    post = s.with_(hasp=_drop_head_entry(m, s, ch, n), hold=m.release(s, t, n),
+                   pc=m.goto(s, t, "LOOP"))
+    # N is kept only when it does not fit into L: it still has entries, with down pointers
+    return z3.And(m.at(s, t, "DN"), m.keeps_child(post, n)), post
 
 
 def t_del_n_unlink(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:

@@ -18,7 +18,14 @@ invariant's shape conjuncts. Each obligation is a Z3 validity query (its negatio
   two-phase:<name> across that step a scan in its range releases only at FIN, acquires nothing
               from FIN on, and enters FIN holding its whole level-0 range (`two_phase`);
   restarts:<name> that step never lowers a delete's write level, and a restart raises it
-              (`write_level_rises`: a bound on delete's passes).
+              (`write_level_rises`: a bound on delete's passes);
+  supply <name> that step (one that creates or frees a node) takes at most one node out of
+              the unborn ones, and the allocator's supply (invariants.supply, assumed of the
+              initial state) survives any such change (`supply kept`) and leaves a free place
+              right of every live node (`supply gives a free place`);
+  progress <pc> a thread at that pc, unfinished and not blocked on a lock, has an enabled step
+              (no stuck state; with the wait-for lemmas: every waiting chain ends at a thread
+              that can move).
 `build(u, variant)` writes every obligation in any universe: the unbounded one here, a finite one
 for the counterexample search (cti.py), which runs on every obligation not proved.
 Invariant: a ProofResult is `proved` only when Z3 answered unsat for the negated obligation
@@ -27,21 +34,23 @@ Invariant: a ProofResult is `proved` only when Z3 answered unsat for the negated
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Collection, Dict, List, Optional, Set, Tuple
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Collection, Dict, List, Optional, Set, Tuple, cast
 
 import z3
 
-from .invariants import (conjuncts, in_range_phase, invariant, newly_acquired_above_held,
-                         range_held, rank_lt, shape)
+from .invariants import (CHAIN, built_alone, children, conjuncts, free_place, in_range_phase,
+                         newly_acquired_above_held, range_held, rank_lt, shape, supply)
 from .model import Model
 from .state import State
-from .universe import DELETE, PC, Choices, Universe
+from .universe import (DELETE, GET, OP_NAMES, PC, PC_NAMES, PUT, RD, SCAN, UNBORN, Choices,
+                       Universe)
 
 if TYPE_CHECKING:
     from .cti import Cti
 
 TIMEOUT_MS = 30000  # per goal; the real obligations take under 3 s each (about 0.1-2 s)
+# (an MBQI_ONLY goal: shared among its seeds)
 CTI_SIZES = ((2, 4), (2, 6), (3, 6))  # (threads, nodes) a counterexample search tries, in order
 
 
@@ -84,16 +93,113 @@ class Obligation:
     post: Optional[State] = None
     t: Optional[z3.ExprRef] = None
     step: Optional[str] = None
+    # hypotheses only some goals get (goal name -> more hypotheses): a conjunct whose
+    # instantiation feeds itself (invariants.CHAIN) is assumed only where it is needed. Assuming
+    # less is sound: a goal proved from fewer hypotheses is proved.
+    extra: Dict[str, List[z3.BoolRef]] = field(default_factory=dict)
+    # case splits for an MBQI_ONLY goal (goal name -> partitions, each given by its first cases;
+    # its last case is "none of those", so a partition is exhaustive by construction): when one
+    # short try does not prove the goal, it is proved case by case (`_mbqi_split`).
+    splits: Dict[str, List[List[z3.BoolRef]]] = field(default_factory=dict)
+
+
+# Goals Z3 proves by model-based quantifier instantiation alone: with E-matching on, the CHAIN
+# conjunct and the existential choices of an enabledness query send it down endless chains of
+# instances (measured: step grant's "upper nodes have a child" unknown after 30 s with it, unsat
+# in 0.2 s without).
+OPS = (GET, PUT, DELETE, SCAN)
+
+
+def _enabled_goal(op: z3.ExprRef, held: str) -> str:
+    return "some step enabled: %s, x held %s" % (OP_NAMES[str(op)],
+                                                 "R" if held == "R" else "W or none")
+
+
+MBQI_ONLY = set(CHAIN) | {_enabled_goal(op, h) for op in OPS for h in "RW"} | {
+    "an unborn node between any two", "an unborn node right of any"}
+
+
+# MBQI's time to unsat depends heavily on its random seed, with a long tail (measured on one
+# goal: 0.25 s with seed 0, 12 s with seed 2, unknown after 30 s with seeds 1 and 3): short tries
+# with many seeds first, then longer ones (a restart schedule). (seed, share of the timeout)
+MBQI_SCHEDULE = tuple((seed, 0.1) for seed in range(8)) + tuple((seed, 0.4) for seed in range(3))
+
+
+def solver_for(goal_name: str, timeout_ms: int, seed: int = 0) -> z3.Solver:
+    """A solver configured for that goal (MBQI_ONLY: no E-matching, the given random seed)."""
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    if goal_name in MBQI_ONLY:
+        solver.set("smt.ematching", False)
+        solver.set("smt.random_seed", seed)
+    return solver
+
+
+def _mbqi_check(hyps: List[z3.BoolRef], goal_name: str, negated: z3.BoolRef,
+                timeout_ms: int) -> Tuple[z3.CheckSatResult, z3.Solver]:
+    """Checks hyps + negated goal by MBQI_SCHEDULE (each seed with its share of the timeout)
+    until one try answers sat or unsat."""
+    solver = None
+    for seed, share in MBQI_SCHEDULE:
+        solver = solver_for(goal_name, max(1000, int(timeout_ms * share)), seed)
+        solver.add(*hyps)
+        solver.add(negated)
+        r = solver.check()
+        if r != z3.unknown:
+            return r, solver
+    assert solver is not None
+    return z3.unknown, solver
+
+
+SPLIT_FIRST_MS = 300  # the one try a goal gets before it is split into cases
+
+
+def _mbqi_split(hyps: List[z3.BoolRef], goal_name: str, goal: z3.BoolRef,
+                splits: List[List[z3.BoolRef]],
+                timeout_ms: int) -> Tuple[z3.CheckSatResult, z3.Solver]:
+    """Proves goal from hyps (MBQI): with splits left, one short try, then each case c of the
+    first partition as `c implies goal` with the other partitions (the cases cover every state,
+    so all of them proved is the goal proved); without, by MBQI_SCHEDULE. Returns unsat when
+    proved, else the first answer that is not unsat and its solver."""
+    if not splits:
+        return _mbqi_check(hyps, goal_name, z3.Not(goal), timeout_ms)
+    solver = solver_for(goal_name, SPLIT_FIRST_MS, 0)
+    solver.add(*hyps)
+    solver.add(z3.Not(goal))
+    r = solver.check()
+    if r != z3.unknown:
+        return r, solver
+    first = splits[0]
+    for case in first + [z3.Not(z3.Or(first))]:
+        r, solver = _mbqi_split(hyps, goal_name, z3.Implies(case, goal), splits[1:], timeout_ms)
+        if r != z3.unsat:
+            return r, solver
+    return z3.unsat, solver
 
 
 def _solve(ob: Obligation, timeout_ms: int) -> Tuple[Optional[str], float, str]:
     """(first goal not proved or None, solver seconds, why not: Z3's answer and reason)."""
-    solver = z3.Solver()
-    solver.set("timeout", timeout_ms)
-    solver.add(*ob.hyps)
+    shared: Optional[z3.Solver] = None
     total = 0.0
     for goal_name, goal in ob.goals:
+        if goal_name in MBQI_ONLY:  # solvers of its own (what one MBQI query leaves slows the next)
+            t0 = time.perf_counter()
+            r, solver = _mbqi_split(ob.hyps + ob.extra.get(goal_name, []), goal_name, goal,
+                                    ob.splits.get(goal_name, []), timeout_ms)
+            total += time.perf_counter() - t0
+            if r != z3.unsat:
+                why = ("Z3 answered unknown (%s, %d tries with seeds)" % (
+                    solver.reason_unknown(), len(MBQI_SCHEDULE))
+                    if r == z3.unknown else "Z3 found a counterexample")
+                return goal_name, total, why
+            continue
+        else:
+            if shared is None:
+                shared = solver_for(goal_name, timeout_ms)
+                shared.add(*ob.hyps)
+            solver = shared
         solver.push()
+        solver.add(*ob.extra.get(goal_name, []))
         solver.add(z3.Not(goal))
         t0 = time.perf_counter()
         r = solver.check()
@@ -121,12 +227,107 @@ def _check(ob: Obligation, variant: Optional[str], timeout_ms: int) -> ProofResu
 STEP_KINDS = ("step", "order", "two-phase", "restarts")  # per transition, in build's order
 TAIL_KEYS = ("wait-for edges increase rank", "blocked means an edge", "no deadlock",
              "no use after free")
+PROGRESS_PCS = tuple(p for p in PC_NAMES if p != "DONE")
+FREE_PLACE_KEY = "supply gives a free place"
+SUPPLY_KEPT_KEY = "supply kept"
+BUILT_ALONE_KEY = "a node being built is held by its builder alone"
+
+
+def one_born(m: Model, s: State, n: State) -> z3.BoolRef:
+    """At most one node is unborn in s and not in n."""
+    u = m.u
+    return u.all_n(lambda a: u.all_n(lambda b: z3.Implies(
+        z3.And(s.st[a] == UNBORN, s.st[b] == UNBORN, n.st[a] != UNBORN, n.st[b] != UNBORN),
+        a == b)))
+
+
+def _supply_steps(m: Model) -> List[str]:
+    """The steps that change a node's status: creating one (UNBORN -> ALIVE), unlinking one."""
+    return [tr.name for tr in m.transitions if tr.acquires or tr.name == "del_n_unlink"]
 
 
 def obligation_keys(variant: Optional[str] = None) -> List[str]:
     """The keys of every obligation, in build's order, without building any (cheap)."""
-    names = [tr.name for tr in Model(Universe(), variant).transitions]
-    return ["init"] + ["%s %s" % (kind, n) for n in names for kind in STEP_KINDS] + list(TAIL_KEYS)
+    m = Model(Universe(), variant)
+    names = [tr.name for tr in m.transitions]
+    return ["init"] + ["%s %s" % (kind, n) for n in names for kind in STEP_KINDS] + \
+        list(TAIL_KEYS) + ["supply %s" % n for n in _supply_steps(m)] + \
+        [SUPPLY_KEPT_KEY, FREE_PLACE_KEY, BUILT_ALONE_KEY] + \
+        ["progress %s" % p for p in PROGRESS_PCS]
+
+
+class _Witnesses(Choices):
+    """Choices for an enabledness query: the node, integer and boolean choices are recorded (the
+    query asks for *some* value of them), and entry moves are "none move" (the one choice every
+    step that progress needs can take: nothing leaves a node)."""
+
+    def __init__(self, u: Universe, prefix: str) -> None:
+        super().__init__(u, prefix)
+        self.consts: List[z3.ExprRef] = []
+
+    def node(self, name: str) -> z3.ExprRef:
+        c = super().node(name)
+        self.consts.append(c)
+        return c
+
+    def int(self, name: str) -> z3.ArithRef:
+        c = super().int(name)
+        self.consts.append(c)
+        return c
+
+    def bool(self, name: str) -> z3.BoolRef:
+        c = super().bool(name)
+        self.consts.append(c)
+        return c
+
+    def pred(self, name: str) -> z3.FuncDeclRef:
+        return cast(z3.FuncDeclRef, lambda c: z3.BoolVal(False))
+
+
+def _progress_splits(m: Model, s: State, t: z3.ExprRef, op: z3.ExprRef,
+                     pc: str) -> List[List[z3.BoolRef]]:
+    """The cases an enabledness goal of `op` is split into when it is slow: x's level against the
+    level where a put places k (lim - 1) or a delete starts writing (lim); then x has a
+    successor, else is at level 0, else a head, else an upper node with entries (measured: put at
+    LOOP, x held W, unknown after 10 s with five seeds as one goal, every case under 0.4 s)."""
+    x = s.x[t]
+    if pc in ("OVF", "S1", "S2", "S3", "S4", "RD"):  # steps that go down (or end at level 0)
+        return [[m.lvl(x) == 0, m.ishead(x)], [s.xm[t] == RD]]
+    kind = [s.hasn[x], z3.And(z3.Not(s.hasn[x]), m.lvl(x) == 0),
+            z3.And(z3.Not(s.hasn[x]), m.lvl(x) != 0, m.ishead(x))]
+    if op.eq(PUT) or op.eq(DELETE):
+        at = s.lim[t] - 1 if op.eq(PUT) else s.lim[t]
+        return [[m.lvl(x) < at, m.lvl(x) == at], kind]
+    return [kind]
+
+
+Guards = List[Tuple[List[z3.ExprRef], z3.BoolRef]]
+
+
+def step_guards(m: Model, s: State, t: z3.ExprRef) -> Guards:
+    """Every transition's guard for thread t in s, with the data it chooses (its choices):
+    built once, then specialised per pc and operation by `enabled`."""
+    out = []
+    for tr in m.transitions:
+        ch = _Witnesses(m.u, "en." + tr.name)
+        guard, _ = tr.fn(m, s, t, ch)
+        out.append((ch.consts, guard))
+    return out
+
+
+def enabled(m: Model, s: State, t: z3.ExprRef, pc: str, op: z3.ExprRef,
+            guards: Optional[Guards] = None) -> z3.BoolRef:
+    """Some step of thread t, at `pc` and running `op`, can be taken in s (for some choice of its
+    data). Each guard is given t's pc and operation (most are then false, and left out).
+    `guards`: step_guards(m, s, t), when already built."""
+    out = []
+    for consts, guard in guards if guards is not None else step_guards(m, s, t):
+        guard = z3.substitute(guard, (s.pc[t], PC[pc]), (m.op(t), op))
+        if z3.is_false(z3.simplify(guard)):
+            continue  # (the simplified form is only tested: its argument order follows Z3's term
+            # ids, which differ from one build to the next, and mutants.py compares terms)
+        out.append(z3.Exists(consts, guard) if consts else guard)
+    return z3.Or(out)
 
 
 def build(u: Universe, variant: Optional[str] = None,
@@ -138,13 +339,21 @@ def build(u: Universe, variant: Optional[str] = None,
     u.reseed(0)
     ax = m.axioms()
     t, v = z3.Const("t", u.T), z3.Const("v", u.T)
-    inv_cache: List[z3.BoolRef] = []
+    pre_cache: List[List[Tuple[str, z3.BoolRef]]] = []
+
+    def pre() -> List[Tuple[str, z3.BoolRef]]:
+        """The invariant's conjuncts in s (built once: building them is most of build's time)."""
+        if not pre_cache:
+            u.reseed(1)
+            pre_cache.append(conjuncts(m, s))
+        return pre_cache[0]
 
     def inv() -> z3.BoolRef:
-        if not inv_cache:
-            u.reseed(1)
-            inv_cache.append(invariant(m, s))
-        return inv_cache[0]
+        """The invariant but for its CHAIN conjuncts (assumed per goal, `chain`)."""
+        return z3.And([f for g, f in pre() if g not in CHAIN])
+
+    def chain() -> List[z3.BoolRef]:
+        return [f for g, f in pre() if g in CHAIN]
     obs: List[Obligation] = []
     deps = _conjunct_fields(variant)
 
@@ -157,7 +366,8 @@ def build(u: Universe, variant: Optional[str] = None,
     if want("init"):
         u.reseed(2)
         obs.append(Obligation("init", "init: the invariant holds in every initial state",
-                              [ax, m.initial(s)] + [f for _, f in shape(m, s)], conjuncts(m, s), s))
+                              [ax, m.initial(s)] + [f for _, f in shape(m, s)] +
+                              [f for _, f in children(m, s)], conjuncts(m, s), s))
     for i, tr in enumerate(m.transitions):
         keys = tuple("%s %s" % (kind, tr.name) for kind in STEP_KINDS)
         if not any(want(k) for k in keys):
@@ -173,7 +383,8 @@ def build(u: Universe, variant: Optional[str] = None,
             changed = {k for k in s.f if n.f[k] is not s.f[k]}
             goals = [(g, f) for g, f in conjuncts(m, n) if deps[g] & changed]
             obs.append(Obligation(keys[0], "step %s preserves the invariant" % tr.name, hyps,
-                                  goals, s, n, t, tr.name))
+                                  goals, s, n, t, tr.name,
+                                  {g: chain() for g, _ in goals if g in CHAIN}))
         if want(keys[1]):
             obs.append(Obligation(keys[1], "step %s acquires only above held locks" % tr.name,
                                   hyps, [("acquired above held", newly_acquired_above_held(
@@ -227,6 +438,56 @@ def build(u: Universe, variant: Optional[str] = None,
             TAIL_KEYS[3],
             "no thread holds or waits for a freed node (immediate reclamation is safe)",
             [ax, inv()], [("nothing freed is held", z3.Not(m.uses_freed(s)))], s))
+    # Progress. The allocator's supply (invariants.supply: an assumption on the initial state)
+    # is preserved by the steps that change a node's status, and gives every live node a free
+    # place on its right; then no thread is stuck: an unfinished thread that is not blocked on a
+    # lock has an enabled step. With the wait-for edges (a blocked thread waits for an unfinished
+    # thread of strictly greater rank), every blocked thread's chain of waits ends, among
+    # finitely many threads, at a thread that can take a step.
+    u.reseed(2000)
+    sup = [f for _, f in supply(m, s)]
+    for i, name in enumerate(_supply_steps(m)):
+        if not want("supply " + name):
+            continue
+        tr = next(x for x in m.transitions if x.name == name)
+        u.reseed(2001 + i)
+        guard, n = tr.fn(m, s, t, Choices(u, "sup." + name))
+        obs.append(Obligation("supply " + name, "step %s takes at most one node out of the "
+                              "allocator's supply" % name, [ax, inv(), guard],
+                              [("at most one node born", one_born(m, s, n))], s, n, t, name))
+    u.reseed(2090)
+    if want(SUPPLY_KEPT_KEY):  # any two states: what a step changes of a node's status
+        nxt = State.fresh(u, "born")
+        obs.append(Obligation(SUPPLY_KEPT_KEY, "the supply survives a step that takes at most one "
+                              "node out of it", sup + [one_born(m, s, nxt)], supply(m, nxt), s,
+                              nxt))
+    u.reseed(2100)
+    if want(FREE_PLACE_KEY):
+        obs.append(Obligation(FREE_PLACE_KEY, "the supply leaves a free place right of every "
+                              "live node", [ax, inv()] + sup,
+                              [("a free place right of every live node", free_place(m, s))], s))
+    if want(BUILT_ALONE_KEY):
+        obs.append(Obligation(BUILT_ALONE_KEY, "a node an insert is building is held by it alone",
+                              [ax, inv()], [("built alone", built_alone(m, s))], s))
+    guards: Optional[Guards] = None
+    for i, pc in enumerate(PROGRESS_PCS):
+        key = "progress " + pc
+        if not want(key):
+            continue
+        if guards is None:
+            u.reseed(2199)
+            guards = step_guards(m, s, t)
+        u.reseed(2200 + i)
+        hyps = [ax, m.heads_below(), inv()] + chain() + [
+            built_alone(m, s), free_place(m, s), s.pc[t] == PC[pc], z3.Not(m.blocked(s, t))]
+        can = {str(op): enabled(m, s, t, pc, op, guards) for op in OPS}
+        goals = [(_enabled_goal(op, held), z3.Implies(
+            z3.And(m.op(t) == op, (s.xm[t] == RD) == (held == "R")), can[str(op)]))
+            for op in OPS for held in ("R", "W")]  # by mode of x: smaller queries
+        obs.append(Obligation(key, "a thread at %s not blocked on a lock has a step" % pc, hyps,
+                              goals, s, None, t, splits={g: _progress_splits(m, s, t, op, pc)
+                                                         for (g, _), op in zip(goals, [
+                                                             op for op in OPS for _ in "RW"])}))
     return obs
 
 

@@ -39,7 +39,8 @@ unfinished thread, the lock it waits for and who holds it.
 The model abstracts keys, so its choices are fixed from the trace: a node choice is a node the
 event names, a node its thread holds, or an entry its thread is about to remove (a child of a
 node it write-holds that no later snapshot of this operation names); a put's height is its
-begin's `height`; which entries a split, shift or settle moves is read from the next `kids`
+begin's `height`, its spare nodes SPARE_MAX (all a thread's cache can hold: the model only
+needs them to be enough); which entries a split, shift or settle moves is read from the next `kids`
 snapshots of the operation; booleans are tried both ways. A `kids` snapshot must equal the
 model's parent entries of that node.
 
@@ -74,6 +75,7 @@ from .universe import (ALIVE, DELETE, FREED, GET, NONE, PC, PUT, RD, SCAN, UNBOR
 MAX_SILENT = 4          # silent steps tried before the step that produces an event
 MAX_STATES = 64         # states kept at once (more: the replay gives up, never accepts)
 MAX_LEVELS = 32         # core_c's BSKIP_MAX_LEVELS: a map has a head on every level
+SPARE_MAX = 2 * MAX_LEVELS + 2  # core_c's SPARE_MAX: the most spare nodes a thread holds
 PHANTOM_HEAD = -1       # the node id of the head above every level the trace names
 
 _OPS = {"get": GET, "put": PUT, "delete": DELETE, "scan": SCAN}
@@ -261,7 +263,7 @@ class _Replay:
                     "hasn": lambda n: False, "hasp": lambda n: False, "hold": lambda t, n: NONE,
                     "pc": lambda t: PC["DONE"], "xm": lambda t: NONE, "reqm": lambda t: NONE,
                     "hasrel": lambda t: False, "cont": lambda t: PC["DONE"],
-                    "has_s": lambda t: False, "lim": lambda t: 0}
+                    "has_s": lambda t: False, "lim": lambda t: 0, "res": lambda t: 0}
         arrays = {}
         for name, sorts in fields(u).items():
             fill = defaults.get(name) or (lambda *a, _n=n0: _n)
@@ -395,6 +397,8 @@ class _Replay:
                 return [self.node[n] for n in ns if n in self.node]
             if need.kind == "bool":
                 return [z3.BoolVal(False), z3.BoolVal(True)]
+            if need.kind == "int" and need.name == "res":  # spares: core_c's cache holds
+                return [z3.IntVal(SPARE_MAX)]                 # at most SPARE_MAX
             if need.kind == "int":
                 return [z3.IntVal(self.height.get(t, 1))]
             fp = self.final_parent(t, k)

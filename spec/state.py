@@ -13,6 +13,7 @@ transition builds the next State by functional update (`with_`). Fields:
           pointer is not set yet); y[t], s[t] (+ has_s[t]): second and third nodes held by an
           insert or delete (y: also the successor an insert shifts entries into);
           lim[t]: the insert's height h, or the delete's write level t;
+          res[t]: the spare nodes an insert still has of those it reserved before its first lock;
           ghost sfirst[t] (a scan's first level-0 node: lo's node, where its range phase begins).
 Invariant: field names and sorts are fixed by FIELDS; every State has exactly these fields.
 """
@@ -33,7 +34,7 @@ def fields(u: Universe) -> Dict[str, Tuple[z3.SortRef, ...]]:
         "hold": (T, N, Mode),
         "pc": (T, PCSort), "x": (T, N), "xm": (T, Mode), "req": (T, N), "reqm": (T, Mode),
         "rel": (T, N), "hasrel": (T, B), "cont": (T, PCSort), "above": (T, N), "y": (T, N),
-        "s": (T, N), "has_s": (T, B), "lim": (T, Z), "prv": (N, N), "sfirst": (T, N),
+        "s": (T, N), "has_s": (T, B), "lim": (T, Z), "res": (T, Z), "prv": (N, N), "sfirst": (T, N),
     }
 
 

@@ -75,7 +75,7 @@ def test_help_lists_every_subcommand(tmp_path):
     (["verify", "--seconds", "nan"], "--seconds"),
     (["verify", "--seconds", "inf"], "--seconds"),
     (["verify", "--seconds", "1e9"], "--seconds"),
-    (["verify", "--seconds", "10"], "at least 80"),
+    (["verify", "--seconds", "10"], "at least 150"),
     (["verify", "--threads", "1"], "--threads"),
     (["verify", "--threads", "65"], "--threads"),
     (["verify", "--out", "/proc/pybskip-test/x"], "--out"),
@@ -168,22 +168,22 @@ def test_trace_records_and_both_check_trace_spellings_agree(tmp_path):
 def test_the_budget_buys_the_documented_bounded_depths():
     from pybskip import _verify as v
 
-    assert v.min_seconds(2) == 80 and v.min_seconds(16) == 80 and v.min_seconds(1) == 150
-    depths = {b: v.make_plan(b, cpus=2).depth for b in (80, 149, 150, 179, 180, 239, 240, 359, 360,
-                                                        899, 900)}
-    assert depths == {80: 5, 149: 5, 150: 6, 179: 6, 180: 7, 239: 7, 240: 8, 359: 8, 360: 9,
-                      899: 9, 900: 10}
+    assert v.min_seconds(2) == 150 and v.min_seconds(16) == 150 and v.min_seconds(1) == 290
+    depths = {b: v.make_plan(b, cpus=2).depth for b in (150, 209, 210, 239, 240, 299, 300, 419, 420,
+                                                        959, 960)}
+    assert depths == {150: 5, 209: 5, 210: 6, 239: 6, 240: 7, 299: 7, 300: 8, 419: 8, 420: 9,
+                      959: 9, 960: 10}
     previous = 0
-    for b in list(range(80, 1000, 7)) + [86400]:  # more budget never buys less
+    for b in list(range(150, 1000, 7)) + [86400]:  # more budget never buys less
         plan = v.make_plan(b, cpus=2)
         assert plan.depth >= previous
         previous = plan.depth
         assert plan.hunt_end == b - v.RESERVE and plan.end == b - v.END_RESERVE
         need = v.z3_seconds(plan.depth, 2)
-        # the Z3 work fits before the hunt ends with room to spare, and in half the budget from
-        # the default on; so do the smallest budgets on one CPU
+        # the Z3 work fits before the hunt ends with room to spare, and in three quarters of
+        # the budget from the default on; so do the smallest budgets on one CPU
         assert need + 5 <= plan.hunt_end, (b, need)
-        assert b < 150 or need <= b / 2, (b, need)
+        assert b < v.DEFAULT_SECONDS or need <= b * 3 / 4, (b, need)
     assert v.z3_seconds(5, 1) + 5 <= v.make_plan(v.min_seconds(1), cpus=1).hunt_end
 
 
@@ -196,14 +196,14 @@ def test_the_plan_has_every_task_longest_first():
     plan = v.make_plan(150, cpus=2)
     assert plan.workers == 2 and v.make_plan(150, cpus=1).workers == 1
     longest = max(CASES, key=lambda c: c.max_depth).name
-    assert plan.tasks[:3] == (("variant", longest), ("bounded", 6), ("mutant", LONGEST_MUTANT))
+    assert plan.tasks[:3] == (("variant", longest), ("bounded", 5), ("mutant", LONGEST_MUTANT))
     assert sorted(t[1] for t in plan.tasks if t[0] == "proof") == list(range(v.PROOF_PARTS))
     assert sorted(t[1] for t in plan.tasks if t[0] == "variant") == sorted(c.name for c in CASES)
     assert sorted(t[1] for t in plan.tasks if t[0] == "mutant") == sorted(MUTANTS)
-    assert [t for t in plan.tasks if t[0] == "bounded"] == [("bounded", 6)]
-    assert v.make_plan(240, cpus=2).tasks[:2] == (("bounded", 8), ("variant", longest))
+    assert [t for t in plan.tasks if t[0] == "bounded"] == [("bounded", 5)]
+    assert v.make_plan(300, cpus=2).tasks[:2] == (("bounded", 8), ("variant", longest))
     assert v.busy_warning(plan, 0.0, cpus=2) is None and v.busy_warning(plan, None, cpus=2) is None
-    assert "busy" in v.busy_warning(v.make_plan(80, cpus=2), 2.0, cpus=2)
+    assert "busy" in v.busy_warning(v.make_plan(150, cpus=2), 2.0, cpus=2)
     busy = v.busy_cpus(0.05)
     assert busy is None or 0.0 <= busy <= (__import__("os").cpu_count() or 1) + 0.01
 
@@ -249,8 +249,8 @@ def test_a_crashing_z3_task_is_a_failed_step_with_its_message():
     run.handle(("start", 0, ("proof", 0), None, 0.0))
     run.handle(("progress", 0, ("proof", 0), (3, 22), 0.5))
     run.handle(("fail", 0, ("proof", 0), "RuntimeError: Z3 ran out of memory", 1.5))
-    run.handle(("start", 1, ("bounded", 6), None, 0.0))
-    run.handle(("done", 1, ("bounded", 6), {"n": 4, "bad": []}, 9.0))
+    run.handle(("start", 1, ("bounded", 5), None, 0.0))
+    run.handle(("done", 1, ("bounded", 5), {"n": 4, "bad": []}, 9.0))
     run.handle(("start", 1, ("variant", "upgrade"), None, 0.0))
     run.handle(("start", 0, ("mutant", "free_named"), None, 0.0))
     run.handle(("done", 0, ("mutant", "free_named"), {"refuted": True, "describe": "x"}, 2.0))
@@ -259,7 +259,7 @@ def test_a_crashing_z3_task_is_a_failed_step_with_its_message():
     by_name = {r.name: r for r in run.results()}
     assert not by_name["proof"].ok and "RuntimeError: Z3 ran out of memory" in by_name["proof"].detail
     assert "not begun within the budget" in by_name["proof"].detail
-    assert by_name["bounded"].ok and "depth 6 (budget 150 s; depth 7 from 180 s)" in by_name["bounded"].detail
+    assert by_name["bounded"].ok and "depth 5 (budget 150 s; depth 6 from 210 s)" in by_name["bounded"].detail
     assert not by_name["variants"].ok and "upgrade: not finished within the budget" in \
         by_name["variants"].detail
     first = by_name["mutants"].detail.splitlines()[0]  # what the e2e test's skip reads
@@ -272,7 +272,7 @@ def test_a_crashing_z3_task_is_a_failed_step_with_its_message():
 def test_a_hunt_stopped_at_the_end_counts_what_it_had_checked():
     from pybskip import _verify as v
 
-    run = v._Run(v.make_plan(80, cpus=2), lambda s: None, time.monotonic())
+    run = v._Run(v.make_plan(150, cpus=2), lambda s: None, time.monotonic())
     for name in ("sequential", "trace"):
         run.handle(("result", "local", (name, None), v.StepResult(name, True, "fine"), 0.1))
     run.handle(("start", "local", ("histories", None), None, 0.0))

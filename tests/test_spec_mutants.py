@@ -42,8 +42,10 @@ def test_the_obligation_diff_is_exact():
     changed = changed_obligations("scan_couple")
     assert [ob.key for ob, _ in changed] == ["step scan_next"]
     free = {ob.key for ob, _ in changed_obligations("free_named")}
+    # its guard changed: also the supply obligation of that step, and progress at DN (where the
+    # step is taken), whose enabledness goals contain the guard
     assert free == {"step del_n_unlink", "order del_n_unlink", "two-phase del_n_unlink",
-                    "restarts del_n_unlink"}
+                    "restarts del_n_unlink", "supply del_n_unlink", "progress DN"}
 
 
 def test_a_failed_obligation_comes_with_its_counterexample():
