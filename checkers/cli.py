@@ -4,6 +4,7 @@
     check FILE [--format auto|<a format of formats.FORMAT_REGISTRY>] [--model <models.MODEL_NAMES>]
                [--init VALUE] [--timeout SECONDS] [--html OUT.html] [--json] [--no-partition]
                [--workers N] [--max-memory SIZE]
+    check DIR [the same] [--workers N | --scheduler ADDRESS]
 prints one verdict line (`linearizable`, `NOT linearizable` or `unknown`) and, for a failing
 history, its faithful minimal counterexample as a per-client timeline and its first failure, with
 file lines; stderr names the format read (and whether it was detected). --json prints the result
@@ -11,6 +12,9 @@ as one JSON object instead (one per line for a directory). --timeout bounds each
 check (verdict, counterexample, report). With a directory it checks every
 file in it (sorted; VERDICTS.txt, README* and hidden files skipped), showing progress on stderr,
 then prints a summary table; --html then names a directory that receives one page per failure.
+With --workers N or --scheduler ADDRESS the files are checked in parallel (many.check_many: a
+Dask LocalCluster of N processes or an existing cluster; local processes without Dask); a file
+whose worker died is reported "lost" and counts as unknown.
 Exit codes (the worst over all files): 0 linearizable, 1 NOT linearizable, 2 unknown,
 3 bad input or usage (unreadable/malformed file, unknown model, bad flag, --html not writable).
 Invariant: every flag and the paths are checked before any history is read (usage line and
@@ -22,17 +26,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple
 
 from .._cli_args import (Parser, add_parser, int_range, parse, positive_float, readable_path,
                          run_command, writable_dir_error, writable_file_error)
+from ..cluster import ClusterError
 from .check import Result, check
 from .edn import EdnError, read_all
 from .formats import FORMAT_REGISTRY, FORMATS
 from .history import History, HistoryFormatError
 from .jepsen_edn import plain
+from .many import check_many
 from .models import MODEL_NAMES, ModelInputError
 
 EXIT = {"ok": 0, "illegal": 1, "unknown": 2}
@@ -68,8 +73,13 @@ def add_check_command(sub: Any) -> Parser:
     c.add_argument("--json", action="store_true", help="print the result as one JSON object")
     c.add_argument("--no-partition", action="store_true", help="check without P-compositional split")
     c.add_argument("--workers", type=int_range(1, 1024), default=None,
-                   help="threads checking partitions in parallel (default: the cores available); "
-                        "the verdict and counterexample do not depend on it")
+                   help="for a FILE: threads checking its partitions in parallel (default: the "
+                        "cores available); for a DIR: worker processes checking its files in "
+                        "parallel (a Dask LocalCluster with pybskip[cluster], else local "
+                        "processes); verdicts and counterexamples do not depend on it")
+    c.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with a DIR: check its files on the Dask cluster of this scheduler "
+                        "(tcp://HOST:8786; workers: `dask worker ADDRESS`, pybskip installed)")
     c.add_argument("--max-memory", type=memory_size, default=None, metavar="SIZE",
                    help="memory the search may take (bytes, or with K/M/G: 4G); reaching it gives "
                         "'unknown (memory limit)' (default half the physical memory)")
@@ -145,23 +155,35 @@ def _run_dir(directory: Path, args: argparse.Namespace) -> int:
     rows: List[Tuple[str, str, int, float]] = []
     worst = 0
     html_dir = Path(args.html) if args.html else None
-    for i, f in enumerate(files):
-        _progress(i, len(files), f.name)
-        t = time.monotonic()
-        try:
-            r = _check_one(f, args, announce=False)
+    if args.scheduler is not None or args.workers is not None:
+        verdicts = check_many(files, args.model, format=args.format, init=args.init,
+                              timeout=args.timeout, partition=not args.no_partition,
+                              max_memory=args.max_memory, workers=args.workers,
+                              scheduler=args.scheduler,
+                              progress=lambda i, n, name: _progress(i, n, name),
+                              say=lambda line: print(line, file=sys.stderr))
+    else:
+        verdicts = []
+        for i, f in enumerate(files):
+            _progress(i, len(files), f.name)
+            verdicts.extend(check_many([f], args.model, format=args.format, init=args.init,
+                                       timeout=args.timeout, partition=not args.no_partition,
+                                       max_memory=args.max_memory))
+    for v in verdicts:
+        r = v.result
+        if r is not None:
             verdict, n = r.verdict, len(r.history)
             if args.json:
                 print(json.dumps(r.to_json()))
             if html_dir and r.verdict == "illegal":
-                r.to_html(html_dir / (f.name + ".html"))
-        except (HistoryFormatError, ModelInputError, ValueError, OSError) as exc:
-            verdict, n = "bad input: %s" % exc, 0
+                r.to_html(html_dir / (v.path.name + ".html"))
+        else:
+            verdict, n = "%s: %s" % (v.verdict, v.error), 0
             if args.json:
-                print(json.dumps({"history": f.name, "verdict": "bad input", "error": str(exc)}))
-        rows.append((f.name, verdict, n, time.monotonic() - t))
-        code = EXIT.get(verdict, EXIT_USAGE)
-        worst = max(worst, code)
+                print(json.dumps({"history": v.path.name, "verdict": v.verdict, "error": v.error}))
+        rows.append((v.path.name, verdict, n, v.seconds))
+        # a lost file (its worker died) has no verdict: it counts as undecided, like unknown
+        worst = max(worst, EXIT["unknown"] if v.verdict == "lost" else EXIT.get(verdict, EXIT_USAGE))
     _progress(len(files), len(files), "done")
     sys.stderr.write("\n")
     if args.json:
@@ -172,10 +194,11 @@ def _run_dir(directory: Path, args: argparse.Namespace) -> int:
     for name, verdict, n, secs in rows:
         print("%-*s  %-18s %6d %9.4f" % (w, name, label.get(verdict, verdict), n, secs))
     counts = {v: sum(1 for r in rows if r[1] == k) for k, v in label.items()}
-    bad = sum(1 for r in rows if r[1] not in label)
-    print("%d files: %d linearizable, %d NOT linearizable, %d unknown, %d bad input; %.3f s"
+    lost = sum(1 for r in rows if r[1].startswith("lost"))
+    bad = sum(1 for r in rows if r[1] not in label) - lost
+    print("%d files: %d linearizable, %d NOT linearizable, %d unknown, %d bad input%s; %.3f s"
           % (len(rows), counts["linearizable"], counts["NOT linearizable"], counts["unknown"], bad,
-             sum(r[3] for r in rows)))
+             ", %d lost (their worker died)" % lost if lost else "", sum(r[3] for r in rows)))
     return worst
 
 
@@ -187,10 +210,16 @@ def run_check(args: argparse.Namespace) -> int:
         problem = (writable_dir_error if is_dir else writable_file_error)(Path(args.html))
         if problem:
             args.parser.error("argument --html: %s" % problem)
+    if args.scheduler is not None and not is_dir:
+        args.parser.error("argument --scheduler: works with a DIR of histories (one FILE is "
+                          "checked here, its partitions on --workers threads)")
     try:
         if is_dir:
             return _run_dir(path, args)
         r = _check_one(path, args)
+    except ClusterError as exc:
+        print("error: %s" % exc, file=sys.stderr)
+        return EXIT_USAGE
     except (HistoryFormatError, ModelInputError, ValueError, OSError) as exc:
         print("error: %s" % exc, file=sys.stderr)
         if args.json:

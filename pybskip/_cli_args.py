@@ -22,6 +22,7 @@ from typing import Any, Callable, List, NoReturn, Optional, Sequence, TextIO
 # as in random.Random; the uint64 range is the one every use accepts.
 SEED_MAX = 2**64 - 1
 EXIT_INTERRUPTED = 130
+EXIT_USAGE = 2  # argparse's usage exit; `check` documents 3 (checkers/cli.py)
 
 
 class Parser(argparse.ArgumentParser):

@@ -11,7 +11,9 @@ Steps (each reports ok/FAILED, what it counted, and its time):
   trace       lock traces recorded from 4-thread runs of the real C code (random programs, and the
               batch calls) conform to the model's rules
   histories   concurrent programs on real pthreads with schedule noise, every history checked for
-              linearizability (pybskip.checkers, sortedmap model), until the budget is spent
+              linearizability (pybskip.checkers, sortedmap model), until the budget is spent (or
+              --programs N are checked); with --workers/--scheduler on a Dask cluster
+              (pybskip.cluster: the same batches, merged into the same report)
 
 Processes. This one only schedules and reports. The Z3 work is a list of independent tasks (the
 proof in PROOF_PARTS parts, each variant, each spec mutant, the bounded scenes), taken longest
@@ -66,7 +68,16 @@ HUNT_NICE = 19        # a hunt of 8 threads at nice 19 weighs ~1/8 of one Z3 wor
 STEP_ORDER = ("sequential", "proof", "bounded", "variants", "mutants", "trace", "histories")
 LOCAL_STEPS = ("sequential", "trace", "histories")
 
+CLUSTER_RESERVE = 3.0  # a hunt on a pool ends this much earlier: closing a LocalCluster takes ~1 s
 Task = Tuple[str, Any]  # ("proof", part) | ("variant", name) | ("mutant", name) | ("bounded", depth)
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """Where the hunt runs (pybskip.cluster.open_pool): a scheduler's address, else a
+    LocalCluster of `workers` processes (None: the cores)."""
+    workers: Optional[int] = None
+    scheduler: Optional[str] = None
 
 
 @dataclass
@@ -271,19 +282,40 @@ def _hunt_counts(programs: int, histories: int, operations: int, verdicts: Dict[
 
 
 def step_histories(seconds: float, threads: int, seed: int, out: Path,
-                   progress: Optional[Callable[[Dict[str, Any]], None]] = None) -> StepResult:
-    """The hunt for `seconds`. `progress` gets the counts so far (every history they count was
-    checked, and none failed: a failure ends the hunt before the next report)."""
+                   progress: Optional[Callable[[Dict[str, Any]], None]] = None,
+                   cluster: Optional["ClusterOptions"] = None,
+                   programs: Optional[int] = None) -> StepResult:
+    """The hunt for `seconds` (or `programs` programs), in this process or, with `cluster`, on
+    the pool it names (pybskip.cluster). `progress` gets the counts so far (every history they
+    count was checked, and none failed: a failure ends the hunt before the next report)."""
     from .testing.hunt import HuntReport, hunt
 
     def report_progress(r: HuntReport) -> None:
         if progress is not None:
             progress({"programs": r.programs, "histories": r.histories, "operations": r.operations,
-                      "verdicts": dict(r.verdicts), "seconds": r.seconds, "budget": seconds})
+                      "verdicts": dict(r.verdicts), "seconds": r.seconds, "budget": seconds,
+                      "workers": r.workers if cluster is not None else None})
 
-    report = hunt(seconds, seed=seed, max_threads=threads, out_dir=out, progress=report_progress)
+    where = "in this process"
+    if cluster is None:
+        report = hunt(seconds, seed=seed, max_threads=threads, out_dir=out, programs=programs,
+                      progress=report_progress)
+    else:
+        from .cluster import ClusterError, hunt_on_pool, open_pool
+
+        t0 = time.monotonic()
+        try:
+            pool = open_pool(cluster.workers, cluster.scheduler, say=lambda _line: None)
+        except ClusterError as exc:
+            return StepResult("histories", False, "no cluster: %s" % exc)
+        where = "on " + pool.description
+        with pool:
+            left = seconds - (time.monotonic() - t0) - CLUSTER_RESERVE
+            report = hunt_on_pool(pool, max(left, 0.0), seed=seed, programs=programs, out_dir=out,
+                                  max_threads=threads, progress=report_progress)
     detail = _hunt_counts(report.programs, report.histories, report.operations,
                           dict(report.verdicts), report.seconds)
+    detail += " %s; programs digest %s" % (where, report.digest or "-")
     if report.failure is not None:
         f = report.failure
         detail = "%s: %s\n%s\nprogram:\n%s" % (f.kind, detail, f.detail, f.program)
@@ -291,6 +323,8 @@ def step_histories(seconds: float, threads: int, seed: int, out: Path,
             detail += "\ncounterexample: " + ", ".join(str(p) for p in f.paths)
     elif report.verdicts.get("unknown"):
         detail += " — some histories timed out in the checker"
+    if report.incomplete:
+        detail += " — NOT complete: " + report.incomplete
     return StepResult("histories", report.ok, detail)
 
 
@@ -350,7 +384,8 @@ def _z3_worker(wid: int, tasks: Any, out: Any) -> None:
 
 
 def _local_worker(out: Any, seed: int, threads: int, out_dir: str, hunt_until: float,
-                  go: Any = None, nice: int = HUNT_NICE) -> None:
+                  go: Any = None, nice: int = HUNT_NICE, cluster: Optional["ClusterOptions"] = None,
+                  programs: Optional[int] = None) -> None:
     """The C steps, in order: sequential, trace, then — once `go` is set (a CPU is free of Z3
     work) — the hunt, at `nice`, until hunt_until (time.monotonic(), shared by the processes of
     a machine)."""
@@ -374,7 +409,7 @@ def _local_worker(out: Any, seed: int, threads: int, out_dir: str, hunt_until: f
         if left <= 0:
             return StepResult("histories", False, "not begun within the budget (the Z3 work "
                               "kept the CPUs until its end)")
-        return step_histories(left, threads, seed, path, progress)
+        return step_histories(left, threads, seed, path, progress, cluster, programs)
 
     try:
         run("sequential", lambda: step_sequential(seed))
@@ -483,8 +518,10 @@ class _Run:
             parts.append("histories (queued until a CPU is free of Z3 work)")
         if self.local_running:
             c = self.local_progress
-            parts.append(self.local_running + (" %d histories, %d operations, %.0fs/%.0fs" % (
-                c["histories"], c["operations"], c["seconds"], c["budget"]) if c else ""))
+            parts.append(self.local_running + (" %d programs, %d histories, %d operations, %.0fs/%.0fs%s" % (
+                c["programs"], c["histories"], c["operations"], c["seconds"], c["budget"],
+                ", %d workers alive" % c["workers"] if c.get("workers") is not None else "")
+                if c else ""))
         proof = self.z3["proof"]
         if not self.step_complete("proof"):
             done = sum(v[0] for v in proof.progress.values())
@@ -566,10 +603,12 @@ def _headline(r: StepResult) -> str:
 
 def verify(seconds: float, threads: int, seed: int, out: Path,
            say_line: Callable[[str], None] = lambda s: print(s, flush=True),
-           start: Optional[float] = None) -> int:
+           start: Optional[float] = None, cluster: Optional[ClusterOptions] = None,
+           programs: Optional[int] = None) -> int:
     """Runs every step within `seconds` (see the module doc); prints progress and the summary
     table; returns 0 when everything is verified, else 1. `start`: time.monotonic() when the
-    command started (the budget counts from there)."""
+    command started (the budget counts from there). `cluster`: run the hunt there
+    (pybskip.cluster); `programs`: the hunt's work size (all of it must be checked)."""
     start = time.monotonic() if start is None else start
     plan = make_plan(seconds)
 
@@ -582,6 +621,9 @@ def verify(seconds: float, threads: int, seed: int, out: Path,
         "depth %d (~%.0f s); sequential, trace, then histories until %.0fs" % (
             plan.workers, PROOF_PARTS, len(plan.variants), len(plan.mutants), plan.depth,
             z3_seconds(plan.depth), plan.hunt_end))
+    if cluster is not None:
+        say("histories: on %s" % ("the Dask cluster at %s" % cluster.scheduler if cluster.scheduler
+                                  else "%d local worker processes" % (cluster.workers or _cpus(None))))
     warning = busy_warning(plan, busy_cpus())
     if warning:
         say("warning: " + warning)
@@ -595,8 +637,10 @@ def verify(seconds: float, threads: int, seed: int, out: Path,
     z3procs = [ctx.Process(target=_z3_worker, args=(i, tasks_q, results_q), daemon=True,
                            name="pybskip-verify-z3-%d" % i) for i in range(plan.workers)]
     go = ctx.Event()  # set when a CPU is free of Z3 work: the hunt starts then
-    local = ctx.Process(target=_local_worker, daemon=True, name="pybskip-verify-c",
-                        args=(results_q, seed, threads, str(out), start + plan.hunt_end, go))
+    # with a cluster the C worker starts processes of its own (a LocalCluster): not a daemon
+    local = ctx.Process(target=_local_worker, daemon=cluster is None, name="pybskip-verify-c",
+                        args=(results_q, seed, threads, str(out), start + plan.hunt_end, go,
+                              HUNT_NICE, cluster, programs))
     procs = z3procs + [local]
     run = _Run(plan, say, start)
     # The workers ignore Ctrl-C (they inherit SIG_IGN across spawn's exec): this process alone

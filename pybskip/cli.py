@@ -1,10 +1,12 @@
 """cli.py — the `pybskip` console command: one command line for everything the package does.
 
-  pybskip verify [--seconds S] [--threads N] [--seed N] [--out DIR]
+  pybskip verify [--seconds S] [--threads N] [--seed N] [--out DIR] [--programs N]
+                 [--workers [N] | --scheduler ADDRESS]
         the whole verification of the installed library within S seconds (default 180, at least
-        _verify.min_seconds(): 150 on 2 CPUs); exit 0 verified, 1 not (pybskip/_verify.py)
+        _verify.min_seconds(): 150 on 2 CPUs); exit 0 verified, 1 not, 2 usage or an unusable
+        cluster (pybskip/_verify.py; the hunt on a Dask cluster: pybskip/cluster.py)
   pybskip check FILE|DIR [--format F] [--model M] [--timeout S] [--html OUT] [--no-partition]
-        [--workers N] [--max-memory SIZE]
+        [--workers N] [--max-memory SIZE] [--scheduler ADDRESS]
         linearizability of recorded histories; exit 0 ok, 1 not, 2 unknown, 3 bad input or usage
   pybskip prove | variants | bounded [--depth D] | check-trace FILE
         the Z3 model of the locking protocol; exit 0 holds, 1 not (check-trace: 3 bad input)
@@ -24,15 +26,17 @@ check); no command ends in a traceback; Ctrl-C exits 130.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
 from pathlib import Path
 from typing import Any, List, Optional, Sequence
 
-from ._cli_args import (EXIT_INTERRUPTED, Parser, add_parser, float_range, int_range, parse,
+from ._cli_args import (EXIT_INTERRUPTED, EXIT_USAGE, Parser, add_parser, float_range, int_range, parse,
                         run_command, seed_type, writable_dir_error, writable_file_error)
-from ._verify import DEFAULT_SECONDS, MAX_SECONDS, mandatory_seconds, min_seconds, verify
+from ._verify import (DEFAULT_SECONDS, MAX_SECONDS, ClusterOptions, mandatory_seconds, min_seconds,
+                      verify)
 
 
 def _run_verify(args: argparse.Namespace) -> int:
@@ -40,7 +44,26 @@ def _run_verify(args: argparse.Namespace) -> int:
     if problem:
         args.parser.error("argument --out: %s" % problem)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
-    return verify(args.seconds, args.threads, seed, args.out, start=getattr(args, "start", None))
+    cluster = None
+    if args.scheduler is not None or args.workers is not None:
+        if args.scheduler is not None and args.workers is not None:
+            args.parser.error("--workers and --scheduler exclude each other (a scheduler's "
+                              "workers are started with `dask worker ADDRESS`)")
+        from .cluster import ClusterError, have_distributed, open_pool
+
+        if args.scheduler is not None:  # fail now, not after the Z3 work: reach it, ask versions
+            try:
+                open_pool(scheduler=args.scheduler).close()
+            except ClusterError as exc:
+                print("error: %s" % exc, file=sys.stderr)
+                return EXIT_USAGE
+        elif not have_distributed():
+            print("note: Dask's distributed is not installed (pip install 'pybskip[cluster]'): "
+                  "the hunt runs on %d local processes instead" % (args.workers or os.cpu_count() or 1),
+                  flush=True)
+        cluster = ClusterOptions(args.workers or None, args.scheduler)
+    return verify(args.seconds, args.threads, seed, args.out, start=getattr(args, "start", None),
+                  cluster=cluster, programs=args.programs)
 
 
 def _run_trace(args: argparse.Namespace) -> int:
@@ -78,6 +101,16 @@ def _add_verify(sub: Any) -> None:
     v.add_argument("--out", type=Path, default=Path("pybskip-verify"),
                    help="directory for traces and counterexamples, created if needed "
                         "(default ./pybskip-verify)")
+    v.add_argument("--workers", type=int_range(0, 4096), nargs="?", const=0, default=None,
+                   metavar="N", help="run the history hunt on a Dask LocalCluster of N worker "
+                   "processes (N omitted or 0: the cores; needs pybskip[cluster], else local "
+                   "processes)")
+    v.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the history hunt on the Dask cluster of this scheduler "
+                        "(tcp://HOST:8786; workers: `dask worker ADDRESS`, pybskip installed)")
+    v.add_argument("--programs", type=int_range(1, 10**9), default=None, metavar="N",
+                   help="the hunt's work size: N programs, all of which must be checked within "
+                        "the budget (default: as many as the budget buys)")
     v.set_defaults(run=_run_verify, parser=v)
 
 

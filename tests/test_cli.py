@@ -53,7 +53,7 @@ def test_verify_runs_every_step_within_its_budget_and_exits_0(tmp_path):
     if p.returncode == 1 and failed and all("within the budget" in d for _, d in failed):
         pytest.skip("the machine was too busy for the Z3 work to fit in %d s (load %.1f): %s"
                     % (BUDGET, os.getloadavg()[0], failed))
-    assert re.search(r"running: .*histories \d+ histories", p.stdout), p.stdout
+    assert re.search(r"running: .*histories \d+ programs, \d+ histories", p.stdout), p.stdout
     assert p.returncode == 0, p.stdout + p.stderr
     for step in ("sequential", "proof", "bounded", "variants", "mutants", "trace", "histories"):
         assert re.search(r"^%s\s+ok\s" % step, p.stdout, re.M), (step, p.stdout)

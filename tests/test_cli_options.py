@@ -279,7 +279,7 @@ def test_a_hunt_stopped_at_the_end_counts_what_it_had_checked():
     counts = {"programs": 7, "histories": 70, "operations": 900, "verdicts": {"ok": 70},
               "seconds": 26.0, "budget": 26.0}
     run.handle(("progress", "local", ("histories", None), counts, 0.0))
-    assert "histories 70 histories, 900 operations" in run.status()
+    assert "histories 7 programs, 70 histories, 900 operations" in run.status()
     v._out_of_time(run, [], _DeadProcess(), _ListQueue(), time.monotonic())
     r = {x.name: x for x in run.results()}["histories"]
     assert r.ok and "70 histories, 900 operations (ok 70)" in r.detail, r

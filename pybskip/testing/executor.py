@@ -53,6 +53,19 @@ class Engine:
         mod = importlib.import_module(module)
         return cls(mod.ffi, mod.lib, module)
 
+    @classmethod
+    def load_file(cls, path: str, module: str) -> "Engine":
+        """The engine of a compiled cffi extension file (a mutant core built by ci/mutants.py or
+        a test): `module` is the name it was compiled under."""
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location(module, path)
+        if spec is None or spec.loader is None:
+            raise ImportError("not a loadable extension module: %s" % path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return cls(mod.ffi, mod.lib, module)
+
     @property
     def has_noise(self) -> bool:
         return bool(self.features & self.lib.BSKIP_FEATURE_NOISE)
