@@ -68,7 +68,8 @@ HUNT_NICE = 19        # a hunt of 8 threads at nice 19 weighs ~1/8 of one Z3 wor
 STEP_ORDER = ("sequential", "proof", "bounded", "variants", "mutants", "trace", "histories")
 LOCAL_STEPS = ("sequential", "trace", "histories")
 
-CLUSTER_RESERVE = 3.0  # a hunt on a pool ends this much earlier: closing a LocalCluster takes ~1 s
+CLUSTER_RESERVE = 3.0  # a hunt on a pool ends this much earlier (then 1 s of grace for the batches
+                       # still running): closing a LocalCluster takes ~1 s
 Task = Tuple[str, Any]  # ("proof", part) | ("variant", name) | ("mutant", name) | ("bounded", depth)
 
 
@@ -312,7 +313,7 @@ def step_histories(seconds: float, threads: int, seed: int, out: Path,
         with pool:
             left = seconds - (time.monotonic() - t0) - CLUSTER_RESERVE
             report = hunt_on_pool(pool, max(left, 0.0), seed=seed, programs=programs, out_dir=out,
-                                  max_threads=threads, progress=report_progress)
+                                  max_threads=threads, progress=report_progress, grace=1.0)
     detail = _hunt_counts(report.programs, report.histories, report.operations,
                           dict(report.verdicts), report.seconds)
     detail += " %s; programs digest %s" % (where, report.digest or "-")
@@ -411,6 +412,8 @@ def _local_worker(out: Any, seed: int, threads: int, out_dir: str, hunt_until: f
                               "kept the CPUs until its end)")
         return step_histories(left, threads, seed, path, progress, cluster, programs)
 
+    if cluster is not None:  # stopped at the end of the budget: close the cluster on the way out
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         run("sequential", lambda: step_sequential(seed))
         run("trace", lambda: step_trace(path, seed))

@@ -236,10 +236,11 @@ def hunt_on_pool(pool: Pool, seconds: float, *, seed: int = 0, programs: Optiona
                  runs_per_program: int = 10, noise: int = 3, check_timeout: float = 5.0,
                  engine_path: Optional[str] = None, engine_module: str = "_mutant_cffi",
                  progress: Optional[Callable[[HuntReport], None]] = None,
-                 progress_every: float = 2.0) -> HuntReport:
+                 progress_every: float = 2.0, grace: float = GRACE) -> HuntReport:
     """The hunt's batches on `pool` for `seconds` (or until `programs` programs are checked, or
     a failure); see the module doc. `progress` gets the counts so far at least every
-    `progress_every` seconds (with `workers` alive, `batches` merged, `lost`)."""
+    `progress_every` seconds (with `workers` alive, `batches` merged, `lost`); a batch still
+    running `grace` seconds past the end is cancelled (cut)."""
     start = time.monotonic()
     end = start + seconds
     deadline = time.time() + seconds
@@ -287,7 +288,7 @@ def hunt_on_pool(pool: Pool, seconds: float, *, seed: int = 0, programs: Optiona
             pool.cancel(list(inflight))  # the first failure ends the hunt: the rest is not needed
             cut += len(inflight)
             inflight.clear()
-        elif now >= end + GRACE and inflight:
+        elif now >= end + grace and inflight:
             pool.cancel(list(inflight))
             cut += len(inflight)
             inflight.clear()
