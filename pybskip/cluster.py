@@ -12,7 +12,8 @@ seed of its own, run with the C executor and checked where it runs) on a pool an
 results in batch order into one HuntReport, the same report a one-process hunt of the same seed
 and work size gives. What can differ between runs: timings, how many programs a time budget
 buys, and which counterexample is found first when several batches fail (the lowest batch that
-failed among those that finished is reported).
+failed among those that finished is reported). The runs are real threads: on a core with a bug,
+whether one run's interleaving exposes it is chance, wherever it runs.
 
 Robustness. Dask retries a batch whose worker died (RETRIES more times, on any worker); a batch
 that still has no result — retries exhausted, the pool broken, an exception in the batch — is
@@ -24,6 +25,7 @@ Invariant: every batch submitted ends as merged, lost or cut, and the report say
 """
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import logging
 import os
@@ -35,6 +37,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Set
 
 from .testing.hunt import BatchResult, BatchSpec, HuntReport, batch_specs, merge, run_batch
 
+# What a timed-out wait raises: one class from Python 3.11 on; before it asyncio's and
+# concurrent.futures' TimeoutError are classes of their own (Dask raises the asyncio one)
+TIMEOUTS = (TimeoutError, asyncio.TimeoutError, concurrent.futures.TimeoutError)
 RETRIES = 2            # extra tries of a batch whose worker died (Dask)
 IN_FLIGHT = 4          # batches submitted per live worker: each has the next at hand
 GRACE = 15.0           # seconds past the deadline a running batch may still report
@@ -114,7 +119,7 @@ class DaskPool(Pool):
     def wait(self, futures: List[Any], timeout: float) -> Set[Any]:
         try:
             done, _ = _distributed().wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
-        except TimeoutError:
+        except TIMEOUTS:
             return set()
         return set(done)
 
@@ -168,11 +173,11 @@ def open_pool(workers: Optional[int] = None, scheduler: Optional[str] = None,
                                % INSTALL)
         try:
             client = _distributed().Client(scheduler, timeout=connect_timeout)
-        except (OSError, TimeoutError, ValueError) as exc:
+        except (OSError, ValueError) + TIMEOUTS as exc:
             raise ClusterError("cannot connect to the Dask scheduler at %s: %s" % (scheduler, exc)) from None
         try:
             client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
-        except TimeoutError:
+        except TIMEOUTS:
             client.close()
             raise ClusterError("no worker joined the scheduler at %s within %.0f s: start workers "
                                "with `dask worker %s` (pybskip installed on each)"
