@@ -155,20 +155,12 @@ def _run_dir(directory: Path, args: argparse.Namespace) -> int:
     rows: List[Tuple[str, str, int, float]] = []
     worst = 0
     html_dir = Path(args.html) if args.html else None
-    if args.scheduler is not None or args.workers is not None:
-        verdicts = check_many(files, args.model, format=args.format, init=args.init,
-                              timeout=args.timeout, partition=not args.no_partition,
-                              max_memory=args.max_memory, workers=args.workers,
-                              scheduler=args.scheduler,
-                              progress=lambda i, n, name: _progress(i, n, name),
-                              say=lambda line: print(line, file=sys.stderr))
-    else:
-        verdicts = []
-        for i, f in enumerate(files):
-            _progress(i, len(files), f.name)
-            verdicts.extend(check_many([f], args.model, format=args.format, init=args.init,
-                                       timeout=args.timeout, partition=not args.no_partition,
-                                       max_memory=args.max_memory))
+    # in this process without --workers/--scheduler, else on a pool (many.check_many)
+    verdicts = check_many(files, args.model, format=args.format, init=args.init,
+                          timeout=args.timeout, partition=not args.no_partition,
+                          max_memory=args.max_memory, workers=args.workers,
+                          scheduler=args.scheduler, progress=_progress,
+                          say=lambda line: print(line, file=sys.stderr))
     for v in verdicts:
         r = v.result
         if r is not None:

@@ -39,21 +39,19 @@ MUTANTS = ROOT / "tests" / "mutants"
 HUNG_GRACE = 30.0  # seconds past its budget after which a hunt that has not returned is stuck
 
 HUNT_CHILD = r"""
-import importlib.util, json, os, sys, time
+import json, os, sys, time
 from pathlib import Path
 tmp, budget, seed = Path(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 sys.path.insert(0, str(tmp / "pybskip"))
 import _cffi_build
 ffi = _cffi_build._ffi("_mutant_cffi", _cffi_build.INSTRUMENT)  # core_c/flags.mk's, as pip builds it
 lib_path = ffi.compile(tmpdir=str(tmp / "build"))
-spec = importlib.util.spec_from_file_location("_mutant_cffi", lib_path)
-mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
 from pybskip.testing.executor import Engine
 from pybskip.testing.hunt import hunt
 from pybskip.testing.trace import TraceHung, record_batch_trace, record_trace
 from pybskip.spec import check_trace
 from pybskip.spec.replay import replay_trace
-engine = Engine(mod.ffi, mod.lib, "mutant")
+engine = Engine.load_file(lib_path, "_mutant_cffi")
 t0 = time.monotonic()
 (tmp / "out").mkdir(exist_ok=True)
 for i, record in enumerate((record_trace, record_batch_trace)):  # trace validation first

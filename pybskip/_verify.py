@@ -625,8 +625,10 @@ def verify(seconds: float, threads: int, seed: int, out: Path,
             plan.workers, PROOF_PARTS, len(plan.variants), len(plan.mutants), plan.depth,
             z3_seconds(plan.depth), plan.hunt_end))
     if cluster is not None:
+        from .cluster import pool_size
+
         say("histories: on %s" % ("the Dask cluster at %s" % cluster.scheduler if cluster.scheduler
-                                  else "%d local worker processes" % (cluster.workers or _cpus(None))))
+                                  else "%d local worker processes" % pool_size(cluster.workers)))
     warning = busy_warning(plan, busy_cpus())
     if warning:
         say("warning: " + warning)

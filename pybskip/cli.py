@@ -26,7 +26,6 @@ check); no command ends in a traceback; Ctrl-C exits 130.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
@@ -49,7 +48,7 @@ def _run_verify(args: argparse.Namespace) -> int:
         if args.scheduler is not None and args.workers is not None:
             args.parser.error("--workers and --scheduler exclude each other (a scheduler's "
                               "workers are started with `dask worker ADDRESS`)")
-        from .cluster import ClusterError, have_distributed, open_pool
+        from .cluster import ClusterError, fallback_note, have_distributed, open_pool, pool_size
 
         if args.scheduler is not None:  # fail now, not after the Z3 work: reach it, ask versions
             try:
@@ -58,9 +57,7 @@ def _run_verify(args: argparse.Namespace) -> int:
                 print("error: %s" % exc, file=sys.stderr)
                 return EXIT_USAGE
         elif not have_distributed():
-            print("note: Dask's distributed is not installed (pip install 'pybskip[cluster]'): "
-                  "the hunt runs on %d local processes instead" % (args.workers or os.cpu_count() or 1),
-                  flush=True)
+            print(fallback_note(pool_size(args.workers)), flush=True)
         cluster = ClusterOptions(args.workers or None, args.scheduler)
     return verify(args.seconds, args.threads, seed, args.out, start=getattr(args, "start", None),
                   cluster=cluster, programs=args.programs)

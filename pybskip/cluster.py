@@ -68,6 +68,17 @@ def _distributed() -> Any:
     return importlib.import_module("distributed")
 
 
+def pool_size(workers: Optional[int]) -> int:
+    """The processes of a local pool: `workers`, or (None or 0) the cores."""
+    return workers or os.cpu_count() or 1
+
+
+def fallback_note(n: int) -> str:
+    """What is said when `--workers` runs without Dask."""
+    return ("note: Dask's distributed is not installed (%s): running on %d local processes "
+            "instead" % (INSTALL, n))
+
+
 def worker_version() -> str:
     """The pybskip version of the process it runs in (sent to every worker)."""
     from . import __version__
@@ -184,10 +195,9 @@ def open_pool(workers: Optional[int] = None, scheduler: Optional[str] = None,
                                % (scheduler, WORKERS_TIMEOUT, scheduler)) from None
         pool: Pool = DaskPool(client, None, "the Dask cluster at %s" % scheduler)
     else:
-        n = workers or os.cpu_count() or 1
+        n = pool_size(workers)
         if not have_distributed():
-            say("note: Dask's distributed is not installed (%s): running on %d local processes "
-                "instead" % (INSTALL, n))
+            say(fallback_note(n))
             return ProcessPool(n)
         dist = _distributed()
         try:
@@ -311,11 +321,7 @@ def hunt_on_pool(pool: Pool, seconds: float, *, seed: int = 0, programs: Optiona
 
 def _so_far(results: Dict[int, BatchResult], lost: Dict[int, str], alive: int, seconds: float,
             programs: Optional[int]) -> HuntReport:
-    r = HuntReport(planned=programs, lost=dict(lost), workers=alive, seconds=seconds,
-                   batches=len(results))
-    for b in results.values():
-        r.programs += b.programs
-        r.histories += b.histories
-        r.operations += b.operations
-        r.verdicts.update(b.verdicts)
+    r = HuntReport(planned=programs, lost=dict(lost), workers=alive)
+    merge(r, results.values(), None)
+    r.seconds = seconds
     return r
