@@ -93,7 +93,7 @@ static int delete_pass(bskip *m, int64_t key, int t, int64_t *old_value) {
     node *x = m->heads[start];
     node_lock(x, start > t ? LOCK_R : LOCK_W); /* order: the first lock of this operation */
     while (x->level > t) {
-        x = walk_right(x, key, false, LOCK_R);
+        x = walk_right(m, x, key, false, LOCK_R);
         uint32_t i = node_upper(x, key);
         if (i > 0 && node_keys(x)[i - 1] == key) {
             int level = x->level;
@@ -101,13 +101,14 @@ static int delete_pass(bskip *m, int64_t key, int t, int64_t *old_value) {
             return RETRY_BASE + level;
         }
         node *child = node_child_before(m, x, i);
+        node_prefetch(m, child);
         node_lock(child, child->level > t ? LOCK_R : LOCK_W); /* order: one level down */
         node_unlock(x, LOCK_R); /* coupling: the child is held */
         x = child;
     }
     bool found = false;
     for (;;) {
-        x = walk_right(x, key, true, LOCK_W);
+        x = walk_right(m, x, key, true, LOCK_W);
         uint32_t i = node_lower(x, key);
         if (i < x->n && node_keys(x)[i] == key) {
             if (x->level == 0 && old_value != NULL) *old_value = node_slots(m, x)[i].value;
@@ -126,6 +127,7 @@ static int delete_pass(bskip *m, int64_t key, int t, int64_t *old_value) {
             return found ? BSKIP_OK : BSKIP_NOT_FOUND;
         }
         node *child = node_child_before(m, x, node_lower(x, key));
+        node_prefetch(m, child);
         node_lock(child, LOCK_W); /* order: one level down */
         node_unlock(x, LOCK_W);   /* coupling: the child is held */
         x = child;

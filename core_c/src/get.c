@@ -35,7 +35,7 @@ int bskip_get(bskip *m, int64_t key, int64_t *value) {
     node *x = m->heads[top];
     node_lock(x, LOCK_R); /* order: the first lock of this operation */
     for (;;) {
-        x = walk_right(x, key, false, LOCK_R);
+        x = walk_right(m, x, key, false, LOCK_R);
         uint32_t i = node_upper(x, key);
         if (x->level == 0) {
             int rc = BSKIP_NOT_FOUND;

@@ -202,6 +202,7 @@ static int replace_down(bskip *m, node *x, enum lock_mode xm, uint32_t idx, int6
     while (x->level > 0) {
         node *child = node_slots(m, x)[idx].child;
         enum lock_mode cm = child->level == 0 ? LOCK_W : xm;
+        node_prefetch(m, child);
         node_lock(child, cm); /* order: one level down */
         node_unlock(x, xm);   /* coupling: the child is held */
         x = child;
@@ -234,7 +235,7 @@ static node *descend_to_top(bskip *m, int h, int64_t key, int64_t value, int64_t
     enum lock_mode xm = start >= h ? LOCK_R : LOCK_W;
     node_lock(x, xm); /* order: the first lock of this operation */
     while (x->level >= h) {
-        x = walk_right(x, key, false, LOCK_R);
+        x = walk_right(m, x, key, false, LOCK_R);
         uint32_t i = node_upper(x, key);
         if (i > 0 && node_keys(x)[i - 1] == key) {
             *rc = replace_down(m, x, LOCK_R, i - 1, value, old_value, replace);
@@ -242,6 +243,7 @@ static node *descend_to_top(bskip *m, int h, int64_t key, int64_t value, int64_t
         }
         node *child = node_child_before(m, x, i);
         enum lock_mode cm = child->level >= h ? LOCK_R : LOCK_W;
+        node_prefetch(m, child);
         node_lock(child, cm);   /* order: one level down; R -> W on a different node, no upgrade */
         node_unlock(x, LOCK_R); /* coupling: the child is held */
         x = child;
@@ -286,13 +288,14 @@ int bskip__put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_va
         pred_i = other->n;
     }
     node *child = node_child_before(m, pred, pred_i);
+    node_prefetch(m, child);
     node_lock(child, LOCK_W); /* order: one level down */
     if (other != NULL) node_unlock(other, LOCK_W);
     x = child;                /* `above` stays held until k's down pointer is set */
 
     /* Levels below h-1: split at k. */
     for (;;) {
-        x = walk_right(x, key, false, LOCK_W);
+        x = walk_right(m, x, key, false, LOCK_W);
         i = node_upper(x, key);
         if (i > 0 && node_keys(x)[i - 1] == key) {
             /* k is already on this level (it had a smaller height): make it head a node. */
@@ -334,6 +337,7 @@ int bskip__put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_va
         above = y;
         above_idx = 0;
         child = node_child_before(m, x, i);
+        node_prefetch(m, child);
         node_lock(child, LOCK_W); /* order: one level down */
         node_unlock(x, LOCK_W);   /* coupling: the child is held (y, above, too) */
         x = child;

@@ -90,11 +90,14 @@ typedef bool (*walk_settle_fn)(bskip *m, node *x, node *nx, int64_t key);
 /* Moves right along x's level until the successor's first key exceeds `key` (or, when `strict`,
  * until it is >= key), with lock coupling: the successor is locked (it is to the right of x:
  * global order) before x is released. `settle` (may be NULL) sees each step with both nodes held.
- * Returns the node now held in `mode`. */
+ * The successor's header and keys are prefetched before its lock is asked for, so the search in
+ * it finds its key lines on their way (the right step is a read's most frequent cache miss: bench/
+ * README.md); a prefetch is only a hint, safe on any address. Returns the node now held in `mode`. */
 static inline node *walk_right_settling(bskip *m, node *x, int64_t key, bool strict,
                                         enum lock_mode mode, walk_settle_fn settle) {
     while (x->next != NULL && (strict ? x->high < key : x->high <= key)) {
         node *nx = x->next;
+        node_prefetch(m, nx);
         node_lock(nx, mode);   /* order: right of x on the same level */
         if (settle != NULL && settle(m, x, nx, key)) {
             node_unlock(nx, mode);
@@ -106,8 +109,8 @@ static inline node *walk_right_settling(bskip *m, node *x, int64_t key, bool str
     return x;
 }
 
-static inline node *walk_right(node *x, int64_t key, bool strict, enum lock_mode mode) {
-    return walk_right_settling(NULL, x, key, strict, mode, NULL);
+static inline node *walk_right(bskip *m, node *x, int64_t key, bool strict, enum lock_mode mode) {
+    return walk_right_settling(m, x, key, strict, mode, NULL);
 }
 
 #endif /* BSKIP_LOCK_H */
