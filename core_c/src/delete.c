@@ -101,8 +101,7 @@ static int delete_pass(bskip *m, int64_t key, int t, int64_t *old_value) {
             return RETRY_BASE + level;
         }
         node *child = node_child_before(m, x, i);
-        node_prefetch(m, child);
-        node_lock(child, child->level > t ? LOCK_R : LOCK_W); /* order: one level down */
+        node_lock_ahead(m, child, child->level > t ? LOCK_R : LOCK_W); /* order: one level down */
         node_unlock(x, LOCK_R); /* coupling: the child is held */
         x = child;
     }
@@ -127,8 +126,7 @@ static int delete_pass(bskip *m, int64_t key, int t, int64_t *old_value) {
             return found ? BSKIP_OK : BSKIP_NOT_FOUND;
         }
         node *child = node_child_before(m, x, node_lower(x, key));
-        node_prefetch(m, child);
-        node_lock(child, LOCK_W); /* order: one level down */
+        node_lock_ahead(m, child, LOCK_W); /* order: one level down */
         node_unlock(x, LOCK_W);   /* coupling: the child is held */
         x = child;
     }

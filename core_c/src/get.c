@@ -48,8 +48,7 @@ int bskip_get(bskip *m, int64_t key, int64_t *value) {
             return rc;
         }
         node *child = node_child_before(m, x, i);
-        node_prefetch(m, child);
-        node_lock(child, LOCK_R); /* order: one level down */
+        node_lock_ahead(m, child, LOCK_R); /* order: one level down */
         node_unlock(x, LOCK_R);   /* coupling: the child is held */
         x = child;
     }

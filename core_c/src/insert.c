@@ -202,8 +202,7 @@ static int replace_down(bskip *m, node *x, enum lock_mode xm, uint32_t idx, int6
     while (x->level > 0) {
         node *child = node_slots(m, x)[idx].child;
         enum lock_mode cm = child->level == 0 ? LOCK_W : xm;
-        node_prefetch(m, child);
-        node_lock(child, cm); /* order: one level down */
+        node_lock_ahead(m, child, cm); /* order: one level down */
         node_unlock(x, xm);   /* coupling: the child is held */
         x = child;
         xm = cm;
@@ -243,8 +242,7 @@ static node *descend_to_top(bskip *m, int h, int64_t key, int64_t value, int64_t
         }
         node *child = node_child_before(m, x, i);
         enum lock_mode cm = child->level >= h ? LOCK_R : LOCK_W;
-        node_prefetch(m, child);
-        node_lock(child, cm);   /* order: one level down; R -> W on a different node, no upgrade */
+        node_lock_ahead(m, child, cm); /* order: one level down; R -> W on another node, no upgrade */
         node_unlock(x, LOCK_R); /* coupling: the child is held */
         x = child;
     }
@@ -288,8 +286,7 @@ int bskip__put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_va
         pred_i = other->n;
     }
     node *child = node_child_before(m, pred, pred_i);
-    node_prefetch(m, child);
-    node_lock(child, LOCK_W); /* order: one level down */
+    node_lock_ahead(m, child, LOCK_W); /* order: one level down */
     if (other != NULL) node_unlock(other, LOCK_W);
     x = child;                /* `above` stays held until k's down pointer is set */
 
@@ -337,8 +334,7 @@ int bskip__put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_va
         above = y;
         above_idx = 0;
         child = node_child_before(m, x, i);
-        node_prefetch(m, child);
-        node_lock(child, LOCK_W); /* order: one level down */
+        node_lock_ahead(m, child, LOCK_W); /* order: one level down */
         node_unlock(x, LOCK_W);   /* coupling: the child is held (y, above, too) */
         x = child;
     }

@@ -75,6 +75,16 @@ static inline void node_lock(node *x, enum lock_mode mode) {
     bskip__trace_lock_event(x, TRACE_GRANT, mode);
 }
 
+/* node_lock for a node just reached through a pointer (a right or a down step), whose lines are
+ * likely cold: its header and keys are prefetched first, so they load while the lock is asked
+ * for and the search in it finds them on their way (bench/README.md: the step to a new node is a
+ * read's most frequent cache miss). A prefetch is only a hint, safe on any address: the lock's
+ * semantics and order rule are node_lock's. */
+static inline void node_lock_ahead(const bskip *m, node *x, enum lock_mode mode) {
+    node_prefetch(m, x);
+    node_lock(x, mode);
+}
+
 /* Releases x, held in `mode` by the calling thread. */
 static inline void node_unlock(node *x, enum lock_mode mode) {
     bskip__trace_lock_event(x, TRACE_RELEASE, mode);
@@ -90,15 +100,13 @@ typedef bool (*walk_settle_fn)(bskip *m, node *x, node *nx, int64_t key);
 /* Moves right along x's level until the successor's first key exceeds `key` (or, when `strict`,
  * until it is >= key), with lock coupling: the successor is locked (it is to the right of x:
  * global order) before x is released. `settle` (may be NULL) sees each step with both nodes held.
- * The successor's header and keys are prefetched before its lock is asked for, so the search in
- * it finds its key lines on their way (the right step is a read's most frequent cache miss: bench/
- * README.md); a prefetch is only a hint, safe on any address. Returns the node now held in `mode`. */
+ * The successor is locked with node_lock_ahead (prefetched first). Returns the node now held in
+ * `mode`. */
 static inline node *walk_right_settling(bskip *m, node *x, int64_t key, bool strict,
                                         enum lock_mode mode, walk_settle_fn settle) {
     while (x->next != NULL && (strict ? x->high < key : x->high <= key)) {
         node *nx = x->next;
-        node_prefetch(m, nx);
-        node_lock(nx, mode);   /* order: right of x on the same level */
+        node_lock_ahead(m, nx, mode);   /* order: right of x on the same level */
         if (settle != NULL && settle(m, x, nx, key)) {
             node_unlock(nx, mode);
             return x;

@@ -36,8 +36,7 @@ static node *descend_to_level0(bskip *m, int64_t lo) {
         x = walk_right(m, x, lo, false, LOCK_R);
         if (x->level == 0) return x;
         node *child = node_child_before(m, x, node_upper(x, lo));
-        node_prefetch(m, child);
-        node_lock(child, LOCK_R); /* order: one level down */
+        node_lock_ahead(m, child, LOCK_R); /* order: one level down */
         node_unlock(x, LOCK_R);   /* coupling: the child is held */
         x = child;
     }
@@ -155,8 +154,7 @@ static int64_t desc_hint(bskip *m, int64_t hi, size_t need) {
         bool passed = false;
         while (x->next != NULL && x->high <= hi) { /* walk_right, remembering prev_c */
             node *nx = x->next;
-            node_prefetch(m, nx);
-            node_lock(nx, LOCK_R); /* order: right of x on the same level */
+            node_lock_ahead(m, nx, LOCK_R); /* order: right of x on the same level */
             if (x->level > 0) {
                 prev_c = x->n > back ? node_keys(x)[x->n - back]
                          : x->is_head ? INT64_MIN : node_keys(x)[0];
@@ -180,8 +178,7 @@ static int64_t desc_hint(bskip *m, int64_t hi, size_t need) {
         uint32_t j = x->level == 1 ? i /* level 0 gives no hint: the usual child */
                      : i > down ? i - down : x->is_head ? 0 : 1;
         node *child = node_child_before(m, x, j);
-        node_prefetch(m, child);
-        node_lock(child, LOCK_R); /* order: one level down */
+        node_lock_ahead(m, child, LOCK_R); /* order: one level down */
         node_unlock(x, LOCK_R);   /* coupling: the child is held */
         x = child;
     }
