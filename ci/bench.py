@@ -32,15 +32,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "ci"))
 import bench_report  # noqa: E402  (ci/bench_report.py: medians, ratios, table, plot)
 
-DRIVER = os.path.join(ROOT, "core_c", "bench", "build", "bskip_bench")
+DRIVER_IN_TREE = os.path.join("core_c", "bench", "build", "bskip_bench")
+DRIVER = os.path.join(ROOT, DRIVER_IN_TREE)
 JAVA_DIR = os.path.join(ROOT, "bench", "java")
 C_MAPS = ["bskip", "tbb", "cds", "lockskip", "sorted"]
 
 
-def sh(cmd: list[str], timeout: float | None = None) -> str:
-    """Runs cmd in ROOT; returns stdout; exits 1 with its stderr when it fails."""
-    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    if p.returncode not in (0, 2):  # 2: the driver's "map not available" (a JSON skip row)
+def sh(cmd: list[str], timeout: float | None = None, cwd: str = ROOT,
+       ok: tuple[int, ...] = (0, 2)) -> str:
+    """Runs cmd in cwd; returns stdout; exits 1 with its stderr when its exit status is not in
+    `ok` (by default 0, or 2: the driver's "map not available", a JSON skip row)."""
+    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    if p.returncode not in ok:
         sys.stderr.write("FAILED: %s\n%s%s" % (" ".join(cmd), p.stdout[-2000:], p.stderr[-4000:]))
         sys.exit(1)
     return p.stdout
@@ -56,10 +59,18 @@ def rows(out: str, **tags) -> list[dict]:
     return res
 
 
+def build_core(tree: str = ROOT) -> str:
+    """Builds the release library and the C driver of the checkout at `tree` (ci/bench_ab.py
+    builds a second one); returns the driver's path. A failed make exits 1 (make's 2 is a failure
+    here, not the driver's skip)."""
+    for target in (["-C", "core_c", "lib"], ["-C", "core_c/bench"]):
+        sh(["make", "-s", "-j2"] + target, cwd=tree, ok=(0,))
+    return os.path.join(tree, DRIVER_IN_TREE)
+
+
 def build() -> bool:
     """Builds the core library, the C driver and (when javac exists) the Java harness."""
-    sh(["make", "-s", "-C", "core_c", "lib"])
-    sh(["make", "-s", "-C", "core_c/bench"])
+    build_core()
     if shutil.which("javac") and shutil.which("java"):
         os.makedirs(os.path.join(JAVA_DIR, "build"), exist_ok=True)
         sh(["javac", "-d", os.path.join(JAVA_DIR, "build"), os.path.join(JAVA_DIR, "CslmBench.java")])

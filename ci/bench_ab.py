@@ -18,7 +18,6 @@ Exit codes: 0 ok, 1 a build or a run failed (its output is printed), 2 bad argum
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -26,16 +25,8 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DRIVER = os.path.join("core_c", "bench", "build", "bskip_bench")
-
-
-def build(tree: str) -> str:
-    """Builds tree's release library and benchmark driver; returns the driver's path."""
-    for target in (["-C", "core_c", "lib"], ["-C", "core_c/bench"]):
-        p = subprocess.run(["make", "-s", "-j2"] + target, cwd=tree, capture_output=True, text=True)
-        if p.returncode != 0:
-            sys.exit("bench_ab: build failed in %s:\n%s%s" % (tree, p.stdout, p.stderr))
-    return os.path.join(tree, DRIVER)
+sys.path.insert(0, os.path.join(ROOT, "ci"))
+import bench  # noqa: E402  (ci/bench.py: build_core, sh, rows)
 
 
 def export(rev: str, into: str) -> str:
@@ -51,15 +42,7 @@ def run(driver: str, m: str, n: int, threads: int, ops: int, workloads: str) -> 
     """One driver process: {workload: Mops/s}."""
     cmd = [driver, "--map", m, "--n", str(n), "--threads", str(threads), "--ops", str(ops),
            "--workloads", workloads]
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.exit("bench_ab: %s exited %d:\n%s" % (" ".join(cmd), p.returncode, p.stderr))
-    out = {}
-    for line in p.stdout.splitlines():
-        row = json.loads(line)
-        if "mops" in row:
-            out[row["workload"]] = row["mops"]
-    return out
+    return {r["workload"]: r["mops"] for r in bench.rows(bench.sh(cmd, ok=(0,))) if "mops" in r}
 
 
 def main() -> int:
@@ -74,7 +57,7 @@ def main() -> int:
     if args.reps < 1 or args.ops < 1:
         ap.error("--reps and --ops must be >= 1")
     with tempfile.TemporaryDirectory(prefix="bench-ab-") as tmp:
-        drivers = {"before": build(export(args.before, tmp)), "after": build(ROOT)}
+        drivers = {"before": bench.build_core(export(args.before, tmp)), "after": bench.build_core()}
         drivers["tbb"] = drivers["after"]
         names = ["before", "after", "tbb"]
         print("| n | T | workload | before | after | tbb | after/before | before/tbb | after/tbb |")

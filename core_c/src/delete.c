@@ -47,28 +47,18 @@
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h) */
 #endif
-#include <string.h>
-
 #include "internal.h"
-#include "lock.h"
+#include "walk.h"
 
 /* Sentinel for "k is on a read-locked level; retry with a larger t". */
 #define RETRY_BASE 1000
-
-static void node_remove_at(const bskip *m, node *x, uint32_t pos) {
-    int64_t *keys = node_keys(x);
-    slot *slots = node_slots(m, x);
-    memmove(keys + pos, keys + pos + 1, (x->n - pos - 1) * sizeof(int64_t));
-    memmove(slots + pos, slots + pos + 1, (x->n - pos - 1) * sizeof(slot));
-    x->n--;
-}
 
 /* Removes k, the first key of x's successor n (both write-locked), and restructures n.
  * Releases n (freeing it if it was unlinked). */
 static void remove_head_key(bskip *m, node *x, node *n) {
     node_remove_at(m, n, 0);
     if (x->n + n->n <= m->cap) {
-        bskip__node_move_tail(m, n, 0, x, x->n); /* merge (a no-op copy when n is empty) */
+        node_move_tail(m, n, 0, x, x->n); /* merge (a no-op copy when n is empty) */
         x->next = n->next;
         bskip__trace_link_event(x, n, 0);
         x->high = n->high;
@@ -90,20 +80,12 @@ static int delete_pass(bskip *m, int64_t key, int t, int64_t *old_value) {
     int top = atomic_load_explicit(&m->top, memory_order_acquire);
     int start = top > t ? top : t + 1;
     if (start > BSKIP_MAX_LEVELS - 1) start = BSKIP_MAX_LEVELS - 1; /* nothing can be above it */
-    node *x = m->heads[start];
-    node_lock(x, start > t ? LOCK_R : LOCK_W); /* order: the first lock of this operation */
-    while (x->level > t) {
-        x = walk_right(m, x, key, false, LOCK_R);
-        uint32_t i = node_upper(x, key);
-        if (i > 0 && node_keys(x)[i - 1] == key) {
-            int level = x->level;
-            node_unlock(x, LOCK_R); /* no upgrade: give everything back and re-descend */
-            return RETRY_BASE + level;
-        }
-        node *child = node_child_before(m, x, i);
-        node_lock_ahead(m, child, child->level > t ? LOCK_R : LOCK_W); /* order: one level down */
-        node_unlock(x, LOCK_R); /* coupling: the child is held */
-        x = child;
+    uint32_t met; /* k met on a read-locked level above t */
+    node *x = descend(m, start, t, LOCK_W, key, &met); /* levels <= t are write-locked */
+    if (met > 0) {
+        int level = x->level;
+        node_unlock(x, LOCK_R); /* no upgrade: give everything back and re-descend */
+        return RETRY_BASE + level;
     }
     bool found = false;
     for (;;) {

@@ -26,30 +26,21 @@
 #define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h) */
 #endif
 #include "internal.h"
-#include "lock.h"
+#include "walk.h"
 
 int bskip_get(bskip *m, int64_t key, int64_t *value) {
     if (m == NULL) return BSKIP_EINVAL;
     bskip__trace_op_event(m, 1, TRACE_GET, key, 0);
     int top = atomic_load_explicit(&m->top, memory_order_acquire);
-    node *x = m->heads[top];
-    node_lock(x, LOCK_R); /* order: the first lock of this operation */
-    for (;;) {
-        x = walk_right(m, x, key, false, LOCK_R);
-        uint32_t i = node_upper(x, key);
-        if (x->level == 0) {
-            int rc = BSKIP_NOT_FOUND;
-            if (i > 0 && node_keys(x)[i - 1] == key) {
-                if (value != NULL) *value = node_slots(m, x)[i - 1].value;
-                rc = BSKIP_OK;
-            }
-            node_unlock(x, LOCK_R);
-            bskip__trace_op_event(m, 0, TRACE_GET, key, 0);
-            return rc;
-        }
-        node *child = node_child_before(m, x, i);
-        node_lock_ahead(m, child, LOCK_R); /* order: one level down */
-        node_unlock(x, LOCK_R);   /* coupling: the child is held */
-        x = child;
+    node *x = descend(m, top, 0, LOCK_R, key, NULL); /* read-lock coupling down to level 0 */
+    x = walk_right(m, x, key, false, LOCK_R);
+    uint32_t i = node_upper(x, key);
+    int rc = BSKIP_NOT_FOUND;
+    if (i > 0 && node_keys(x)[i - 1] == key) {
+        if (value != NULL) *value = node_slots(m, x)[i - 1].value;
+        rc = BSKIP_OK;
     }
+    node_unlock(x, LOCK_R);
+    bskip__trace_op_event(m, 0, TRACE_GET, key, 0);
+    return rc;
 }

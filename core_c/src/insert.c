@@ -37,7 +37,7 @@
  *     parentless and has room (shift_into_next); x's fence follows;
  *   - the walk to the key's node, stepping from a to b with both write-locked, moves b's first
  *     entries to a when b is the target, full and parentless and a has room
- *     (even_out_with_left, the settle step of walk_right_settling in lock.h).
+ *     (even_out_with_left, the settle step of walk_right_settling in walk.h).
  * Both take locks only to the right of what they hold (the global order) and change a node's first
  * key only while holding its left neighbour, as get.c's argument requires. Measured at 10^6 random
  * keys with 2048-byte nodes: 23.9 bytes/key against 28.8 with half splits alone.
@@ -62,20 +62,8 @@
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h) */
 #endif
-#include <string.h>
-
 #include "internal.h"
-#include "lock.h"
-
-/* Opens a gap at index pos of x (x->n < cap) and writes key there; the slot is the caller's. */
-static void node_insert_at(const bskip *m, node *x, uint32_t pos, int64_t key) {
-    int64_t *keys = node_keys(x);
-    slot *slots = node_slots(m, x);
-    memmove(keys + pos + 1, keys + pos, (x->n - pos) * sizeof(int64_t));
-    memmove(slots + pos + 1, slots + pos, (x->n - pos) * sizeof(slot));
-    keys[pos] = key;
-    x->n++;
-}
+#include "walk.h"
 
 /* Links a new node y (filled by the caller) right after x and write-locks it.
  * REQUIRES: x write-locked; y's keys are all greater than x's and less than x->high. */
@@ -92,30 +80,9 @@ static void link_after(node *x, node *y) {
  * Returns the new node, write-locked. REQUIRES: x write-locked and x->n >= 2. */
 static node *split_half(bskip *m, node *x) {
     node *y = bskip__spare_take(m, x->level);
-    bskip__node_move_tail(m, x, x->n / 2, y, 0);
+    node_move_tail(m, x, x->n / 2, y, 0);
     link_after(x, y);
     return y;
-}
-
-/* Moves entries [from, x->n) of x to the front of y (y keeps its own entries after them). */
-static void node_prepend_tail(const bskip *m, node *x, uint32_t from, node *y) {
-    uint32_t count = x->n - from;
-    memmove(node_keys(y) + count, node_keys(y), y->n * sizeof(int64_t));
-    memmove(node_slots(m, y) + count, node_slots(m, y), y->n * sizeof(slot));
-    memcpy(node_keys(y), node_keys(x) + from, count * sizeof(int64_t));
-    memcpy(node_slots(m, y), node_slots(m, x) + from, count * sizeof(slot));
-    y->n += count;
-    x->n = from;
-}
-
-/* Moves entries [0, count) of y to the end of x (y keeps the rest, shifted down). */
-static void node_append_head(const bskip *m, node *y, uint32_t count, node *x) {
-    memcpy(node_keys(x) + x->n, node_keys(y), count * sizeof(int64_t));
-    memcpy(node_slots(m, x) + x->n, node_slots(m, y), count * sizeof(slot));
-    memmove(node_keys(y), node_keys(y) + count, (y->n - count) * sizeof(int64_t));
-    memmove(node_slots(m, y), node_slots(m, y) + count, (y->n - count) * sizeof(slot));
-    x->n += count;
-    y->n -= count;
 }
 
 /* Whether x has room enough to take entries from a full neighbour (shift_into_next,
@@ -126,7 +93,7 @@ static bool room_to_take(const bskip *m, const node *x) {
     return room >= 2 && room > m->cap / 16;
 }
 
-/* The settle step (lock.h) of the walk to the node a key goes into: when the walk steps from a to
+/* The settle step (walk.h) of the walk to the node a key goes into: when the walk steps from a to
  * b, the key goes into b, b is full and parentless (`headed` clear: its first key may change) and
  * a has room for more than cap/16 entries, b's first entries move to the end of a until both are
  * about equally full, and a's fence follows. Returns true when the key now belongs in a. Both
@@ -230,21 +197,11 @@ static int raise_top(bskip *m, int level) {
 static node *descend_to_top(bskip *m, int h, int64_t key, int64_t value, int64_t *old_value,
                             bool replace, int *rc) {
     int start = raise_top(m, h - 1);
-    node *x = m->heads[start];
-    enum lock_mode xm = start >= h ? LOCK_R : LOCK_W;
-    node_lock(x, xm); /* order: the first lock of this operation */
-    while (x->level >= h) {
-        x = walk_right(m, x, key, false, LOCK_R);
-        uint32_t i = node_upper(x, key);
-        if (i > 0 && node_keys(x)[i - 1] == key) {
-            *rc = replace_down(m, x, LOCK_R, i - 1, value, old_value, replace);
-            return NULL;
-        }
-        node *child = node_child_before(m, x, i);
-        enum lock_mode cm = child->level >= h ? LOCK_R : LOCK_W;
-        node_lock_ahead(m, child, cm); /* order: one level down; R -> W on another node, no upgrade */
-        node_unlock(x, LOCK_R); /* coupling: the child is held */
-        x = child;
+    uint32_t met; /* key is already an entry above h-1 (it was taller): met - 1 is its index */
+    node *x = descend(m, start, h - 1, LOCK_W, key, &met); /* level h-1 on is write-locked */
+    if (met > 0) {
+        *rc = replace_down(m, x, LOCK_R, met - 1, value, old_value, replace);
+        return NULL;
     }
     return x;
 }
@@ -299,7 +256,7 @@ int bskip__put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_va
             node *target = x;
             if (i - 1 > 0 || x->is_head) {
                 target = bskip__spare_take(m, x->level);
-                bskip__node_move_tail(m, x, i - 1, target, 0);
+                node_move_tail(m, x, i - 1, target, 0);
                 link_after(x, target);
                 node_unlock(x, LOCK_W);
             }
@@ -313,10 +270,10 @@ int bskip__put_with_height(bskip *m, int64_t key, int64_t value, int64_t *old_va
         node *spill = NULL; /* k plus x's tail overflow one node: only a full head with i == 0 */
         if (x->n - i + 1 > m->cap) {
             spill = bskip__spare_take(m, x->level);
-            bskip__node_move_tail(m, x, i + (x->n - i) / 2, spill, 0);
+            node_move_tail(m, x, i + (x->n - i) / 2, spill, 0);
         }
         node_keys(y)[0] = key;
-        bskip__node_move_tail(m, x, i, y, 1);
+        node_move_tail(m, x, i, y, 1);
         link_after(x, y);
         if (spill != NULL) link_after(y, spill); /* created right of y: order kept */
         y->headed = 1; /* invariant (6), before the entry above points here */

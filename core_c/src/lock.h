@@ -93,32 +93,4 @@ static inline void node_unlock(node *x, enum lock_mode mode) {
     bskip__noise_point();
 }
 
-/* Called by walk_right_settling with x and its successor nx both held in the walk's mode, before x
- * is released; returns true to end the walk at x (nx is then released instead). */
-typedef bool (*walk_settle_fn)(bskip *m, node *x, node *nx, int64_t key);
-
-/* Moves right along x's level until the successor's first key exceeds `key` (or, when `strict`,
- * until it is >= key), with lock coupling: the successor is locked (it is to the right of x:
- * global order) before x is released. `settle` (may be NULL) sees each step with both nodes held.
- * The successor is locked with node_lock_ahead (prefetched first). Returns the node now held in
- * `mode`. */
-static inline node *walk_right_settling(bskip *m, node *x, int64_t key, bool strict,
-                                        enum lock_mode mode, walk_settle_fn settle) {
-    while (x->next != NULL && (strict ? x->high < key : x->high <= key)) {
-        node *nx = x->next;
-        node_lock_ahead(m, nx, mode);   /* order: right of x on the same level */
-        if (settle != NULL && settle(m, x, nx, key)) {
-            node_unlock(nx, mode);
-            return x;
-        }
-        node_unlock(x, mode);  /* coupling: released only once nx is held */
-        x = nx;
-    }
-    return x;
-}
-
-static inline node *walk_right(bskip *m, node *x, int64_t key, bool strict, enum lock_mode mode) {
-    return walk_right_settling(m, x, key, strict, mode, NULL);
-}
-
 #endif /* BSKIP_LOCK_H */

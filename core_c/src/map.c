@@ -1,64 +1,19 @@
-/* map.c — map lifetime, options, the entry mover and the height RNG (node memory and spare
- * nodes: pool.c).
+/* map.c — a map's lifetime (bskip_new with its options, bskip_free), its size and shape queries
+ * and the status strings. Node memory and spare nodes: pool.c; heights: height.c; a node: node.h.
  *
- * Invariants:
- *   (1) A map is in pool.c's registry of live maps from the end of bskip_new to the start of
- *       bskip_free; its nodes (heads included) all come from its own pool.
- *   (2) Heights come from a per-thread xorshift stream owned by (thread, map); streams are seeded
- *       from the map's seed and the order in which threads first insert, so a single-threaded run
- *       with a given seed is reproducible.
+ * Invariant: a map is in pool.c's registry of live maps from the end of bskip_new to the start of
+ * bskip_free; its nodes (heads included) all come from its own pool.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* before any include */
 #endif
 #include <stdlib.h>
-#include <string.h>
 
 #include "internal.h"
 
-void bskip__node_move_tail(const bskip *m, node *x, uint32_t from, node *y, uint32_t at) {
-    uint32_t count = x->n - from;
-    memcpy(node_keys(y) + at, node_keys(x) + from, count * sizeof(int64_t));
-    memcpy(node_slots(m, y) + at, node_slots(m, x) + from, count * sizeof(slot));
-    y->n = at + count;
-    x->n = from;
-}
-
-/* ---- heights ------------------------------------------------------------------------------ */
-
+/* Map serials: unique per map in this process, never reused (height.c's per-thread RNG and
+ * pool.c's spare caches tell maps apart by them, even a new map at a freed one's address). */
 static atomic_uint_fast64_t map_serials = 1;
-
-static _Thread_local struct {
-    uint64_t serial; /* the map whose stream `state` is; 0 = none */
-    uint64_t state;
-} tl_rng;
-
-static uint64_t splitmix64(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
-int bskip__draw_height(bskip *m) {
-    if (tl_rng.serial != m->serial) {
-        uint64_t stream = atomic_fetch_add_explicit(&m->rng_streams, 1, memory_order_relaxed);
-        tl_rng.state = splitmix64(m->seed ^ splitmix64(stream)) | 1;
-        tl_rng.serial = m->serial;
-    }
-    int h = 1;
-    for (;;) {
-        /* xorshift64* */
-        uint64_t s = tl_rng.state;
-        s ^= s >> 12;
-        s ^= s << 25;
-        s ^= s >> 27;
-        tl_rng.state = s;
-        uint64_t r = s * 0x2545F4914F6CDD1Dull;
-        if (h >= BSKIP_MAX_LEVELS || r >= m->promote_threshold) return h;
-        h++;
-    }
-}
 
 /* ---- lifetime ----------------------------------------------------------------------------- */
 

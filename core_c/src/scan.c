@@ -25,21 +25,12 @@
 #endif
 #include "held.h"
 #include "internal.h"
-#include "lock.h"
+#include "walk.h"
 
 /* Read-lock coupling down to the level-0 node holding the greatest key <= lo (read-locked). */
 static node *descend_to_level0(bskip *m, int64_t lo) {
     int top = atomic_load_explicit(&m->top, memory_order_acquire);
-    node *x = m->heads[top];
-    node_lock(x, LOCK_R); /* order: the first lock of this operation */
-    for (;;) {
-        x = walk_right(m, x, lo, false, LOCK_R);
-        if (x->level == 0) return x;
-        node *child = node_child_before(m, x, node_upper(x, lo));
-        node_lock_ahead(m, child, LOCK_R); /* order: one level down */
-        node_unlock(x, LOCK_R);   /* coupling: the child is held */
-        x = child;
-    }
+    return walk_right(m, descend(m, top, 0, LOCK_R, lo, NULL), lo, false, LOCK_R);
 }
 
 /* Keys in [lo, hi) (or [lo, hi] when `closed`) as one snapshot. Not `ring`: the first cap of them

@@ -1,4 +1,4 @@
-/* test_node_search.c — white-box test of the in-node search (keys_rank in src/internal.h).
+/* test_node_search.c — white-box test of the in-node search (keys_rank in src/node.h).
  *
  * Checks keys_rank(keys, n, key, or_equal) against a linear count of the keys <= key (or < key)
  * for every n from 0 to 300 (past the 125 keys of a 2048-byte node and the 253 of a 4096-byte
