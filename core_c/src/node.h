@@ -59,6 +59,13 @@ static inline void node_prefetch(const bskip *m, const node *x) {
     for (size_t off = 0; off < end; off += 64) __builtin_prefetch(p + off);
 }
 
+/* Starts loading x's slot array too (node_prefetch covers the header and the keys): for a reader
+ * that is about to copy values out of x. A hint only, like node_prefetch. */
+static inline void node_prefetch_slots(const bskip *m, const node *x) {
+    const char *p = (const char *)(x->words + m->cap);
+    for (size_t off = 0; off < m->cap * sizeof(int64_t); off += 64) __builtin_prefetch(p + off);
+}
+
 /* The in-node search: the number of keys of keys[0..n) that are <= key (or_equal) or < key. A
  * branchless binary search (Khuong & Morin's "branch-free" lower bound): each step halves the
  * window [base, base + len) that contains the answer's boundary with a conditional move, not a

@@ -23,6 +23,8 @@
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* before any include: pthreads (internal.h) */
 #endif
+#include <string.h>
+
 #include "held.h"
 #include "internal.h"
 #include "walk.h"
@@ -31,6 +33,24 @@
 static node *descend_to_level0(bskip *m, int64_t lo) {
     int top = atomic_load_explicit(&m->top, memory_order_acquire);
     return walk_right(m, descend(m, top, 0, LOCK_R, lo, NULL), lo, false, LOCK_R);
+}
+
+/* Copies entries [from, to) of x (read-locked) to the output from position `count` on, `ring`:
+ * modulo cap (the caller guarantees count + to - from <= cap otherwise), in runs of memcpy; returns
+ * the new count. */
+static size_t copy_out(const bskip *m, node *x, uint32_t from, uint32_t to, bool ring,
+                       int64_t *keys, int64_t *values, size_t cap, size_t count) {
+    while (from < to) {
+        size_t at = ring ? count % cap : count;
+        size_t run = to - from;
+        if (run > cap - at) run = cap - at;
+        memcpy(keys + at, node_keys(x) + from, run * sizeof(int64_t));
+        /* a level-0 slot is its value (node.h: an 8-byte union), so the slots copy as values */
+        if (values != NULL) memcpy(values + at, node_slots(m, x) + from, run * sizeof(slot));
+        count += run;
+        from += (uint32_t)run;
+    }
+    return count;
 }
 
 /* Keys in [lo, hi) (or [lo, hi] when `closed`) as one snapshot. Not `ring`: the first cap of them
@@ -48,17 +68,19 @@ static int64_t scan_range(bskip *m, int64_t lo, int64_t hi, bool closed, bool ri
     size_t count = 0;
     int rc = BSKIP_OK;
     for (;;) {
-        const int64_t *k = node_keys(x);
-        const slot *s = node_slots(m, x);
-        for (uint32_t i = node_lower(x, lo); i < x->n && (ring || count < cap); i++) {
-            if (closed ? k[i] > hi : k[i] >= hi) break;
-            size_t at = ring ? count % cap : count;
-            keys[at] = k[i];
-            if (values != NULL) values[at] = s[i].value;
-            count++;
+        /* x's keys in the range are [from, to): at most cap - count of them when not `ring` */
+        uint32_t from = node_lower(x, lo);
+        uint32_t to = keys_rank(node_keys(x), x->n, hi, closed);
+        if (!ring && to - from > cap - count) to = from + (uint32_t)(cap - count);
+        bool last = x->next == NULL || (closed ? x->high > hi : x->high >= hi);
+        if (!last && (ring || count + (to - from) < cap)) {
+            /* the scan steps right next: the successor's lines load while x's entries are copied
+             * (x is read-locked, so x->next is stable; a prefetch is only a hint) */
+            node_prefetch(m, x->next);
+            if (values != NULL) node_prefetch_slots(m, x->next);
         }
-        if ((!ring && count == cap) || x->next == NULL || (closed ? x->high > hi : x->high >= hi))
-            break;
+        count = copy_out(m, x, from, to, ring, keys, values, cap, count);
+        if ((!ring && count == cap) || last) break;
         x = held_step_right(&held, x); /* order and 2PL: see held.h */
         if (x == NULL) {
             rc = BSKIP_ENOMEM;
