@@ -114,3 +114,28 @@ def test_ci_bench_quick_end_to_end(tmp_path, driver):
     assert s["python"] and (s["python"].get("ratios") or s["python"].get("skipped"))
     if res["config"] and os.environ.get("PYBSKIP_BENCH_NEEDS_PLOT"):
         assert (tmp_path / "results.png").exists()
+
+
+def test_issue18_targets_judge_the_ratio_to_tbb_per_cell():
+    """bench_report's issue-18 targets: at 1 thread bskip/TBB must reach the artifact's ratio for
+    that (n, workload), and the 2-thread ratio must be no worse than the 1-thread one."""
+    sys.path.insert(0, str(ROOT / "ci"))
+    import bench_report
+
+    goal = bench_report.ISSUE18_VS_TBB[10**6]["read"]
+
+    def row(threads, ratio):
+        return {"n": 10**6, "dist": "uniform", "threads": threads, "workload": "read",
+                "bskip": {"mops": 1.0}, "ratios": {"tbb": ratio}}
+
+    def judged(table):
+        return {t["target"]: t["met"] for t in bench_report.targets(table, None)
+                if "issue 18" in t["target"]}
+
+    got = judged([row(1, goal + 0.1), row(2, goal + 0.2)])
+    assert got == {"read at n=1000000, 1 thread, vs tbb (issue 18: the artifact's ratio)": True,
+                   "read at n=1000000, vs tbb at 2 threads / at 1 (issue 18)": True}
+    got = judged([row(1, goal - 0.1), row(2, goal - 0.5)])
+    assert set(got.values()) == {False}
+    # without a 2-thread run the scaling target is reported unmeasured, not met
+    assert list(judged([row(1, goal)]).values()) == [True, None]
