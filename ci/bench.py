@@ -2,7 +2,8 @@
 """bench.py — one command for the side-by-side benchmarks (issue 8): builds and runs everything,
 writes bench/results.json and bench/results.png, prints the table (ci/bench_report.py).
 
-    python ci/bench.py [--quick] [--reps R] [--sections core,sweep,python] [--merge]
+    python ci/bench.py [--quick] [--reps R] [--sections core,sweep,python] [--threads 1,2,...]
+                       [--merge]
 
 What runs (each measurement R times, default 3; the report takes medians):
   core    core_c/bench/build/bskip_bench for every map (bskip, tbb, cds, lockskip, sorted) and
@@ -12,6 +13,9 @@ What runs (each measurement R times, default 3; the report takes medians):
           promote_prob, and promote_prob = X / capacity for X in 2, 1, 1/2, 1/4 at 1024 and 2048 B.
   python  python -m pybskip.bench --json (SkipMap vs SortedDict / dict, and the --gil ratio).
 --quick: 10^5 keys, uniform, 1 rep, short streams, small sweep (< 2 minutes; CI smoke test).
+--threads: the core section's thread counts instead of 1,2 (thread scaling on a many-core machine:
+  --sections core --threads 1,2,4,8,16); the report's ratios and targets read the 1- and 2-thread
+  rows.
 Installs nothing: peers that are missing (libtbb-dev, libcds-dev, openjdk-17-jdk-headless,
 matplotlib) are recorded as skipped with the reason. Never asserts speed.
 Exit codes: 0 ok, 1 a build or a run failed (its stderr is printed).
@@ -140,15 +144,16 @@ def python_bench(cfg: dict, log) -> dict:
     return {"reps": reps}
 
 
-def config(quick: bool, reps: int | None) -> dict:
+def config(quick: bool, reps: int | None, threads: list[int] | None = None) -> dict:
+    ts = threads or [1, 2]
     if quick:
         return {"quick": True, "reps": reps or 1, "ops": 20000,
-                "grid": [(10**5, ["uniform"], [1, 2])],
+                "grid": [(10**5, ["uniform"], ts)],
                 "sweep_n": 10**5, "sweep": [(512, 0), (1024, 0), (1024, 1.0)], "py_n": 10**5}
     sweep_pts = [(nb, 0) for nb in (256, 512, 1024, 2048, 4096)]
     sweep_pts += [(nb, x) for nb in (1024, 2048) for x in (2.0, 1.0, 0.5, 0.25)]
     return {"quick": False, "reps": reps or 3, "ops": 300000,
-            "grid": [(10**6, ["uniform", "zipf"], [1, 2]), (10**7, ["uniform"], [1, 2])],
+            "grid": [(10**6, ["uniform", "zipf"], ts), (10**7, ["uniform"], ts)],
             "sweep_n": 10**6, "sweep": sweep_pts, "py_n": 10**6}
 
 
@@ -159,8 +164,17 @@ def main() -> int:
     ap.add_argument("--sections", default="core,sweep,python")
     ap.add_argument("--merge", action="store_true", help="keep other sections of an existing results file")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results.json"))
+    ap.add_argument("--threads", help="core section thread counts, comma-separated (default 1,2)")
     a = ap.parse_args()
-    cfg = config(a.quick, a.reps)
+    threads = None
+    if a.threads is not None:
+        try:
+            threads = [int(t) for t in a.threads.split(",")]
+        except ValueError:
+            threads = []
+        if not threads or min(threads) < 1:
+            ap.error("--threads: comma-separated thread counts >= 1, e.g. 1,2,4,8,16")
+    cfg = config(a.quick, a.reps, threads)
     sections = a.sections.split(",")
     t_start = time.time()
 
@@ -176,7 +190,7 @@ def main() -> int:
     results["machine"] = {"cpus": os.cpu_count(), "platform": platform.platform(),
                           "python": platform.python_version(), "load_avg_at_start": os.getloadavg()}
     results["config"] = {k: v for k, v in cfg.items()}
-    results["command"] = "python ci/bench.py" + (" --quick" if a.quick else "")
+    results["command"] = " ".join(["python ci/bench.py"] + sys.argv[1:])
     for sec in ("core", "sweep"):
         if sec in sections:
             results["runs"] = [r for r in results["runs"] if r.get("section") != sec]

@@ -139,3 +139,17 @@ def test_issue18_targets_judge_the_ratio_to_tbb_per_cell():
     assert set(got.values()) == {False}
     # without a 2-thread run the scaling target is reported unmeasured, not met
     assert list(judged([row(1, goal)]).values()) == [True, None]
+
+
+def test_ci_bench_threads_option_sets_the_core_grid():
+    """--threads replaces the core section's 1,2 (thread scaling on a many-core machine); a bad
+    list is refused before anything is built."""
+    sys.path.insert(0, str(ROOT / "ci"))
+    import bench
+
+    assert [g[2] for g in bench.config(False, None, [1, 4, 16])["grid"]] == [[1, 4, 16]] * 2
+    assert [g[2] for g in bench.config(True, None)["grid"]] == [[1, 2]]
+    for bad in ("0", "1,x", ""):
+        p = subprocess.run([sys.executable, str(ROOT / "ci" / "bench.py"), "--threads", bad],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 2 and "--threads" in p.stderr, (bad, p.stderr)
