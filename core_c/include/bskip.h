@@ -52,7 +52,9 @@ typedef struct bskip bskip;
 
 /* Options for bskip_new; zero-initialise and set what you need (0 fields mean "default"). */
 typedef struct bskip_options {
-    size_t node_bytes;    /* bytes per node, 256..65536; default BSKIP_DEFAULT_NODE_BYTES */
+    size_t node_bytes;    /* bytes per node, 256..65536; default BSKIP_DEFAULT_NODE_BYTES (keys
+                           * per node: bskip_node_capacity); any size is accepted, and in memory
+                           * a node takes it rounded up to a multiple of 64 (nodes stay aligned) */
     double promote_prob;  /* P(height > i) = p^i; 0 < p < 1; default 1/(2 * capacity) */
     uint64_t seed;        /* RNG seed for heights; 0 = a fixed default (runs are reproducible) */
 } bskip_options;

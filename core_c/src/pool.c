@@ -7,10 +7,11 @@
  * a test can make fail, as before slabs.
  *
  * Invariants:
- *   (1) Every node of map m lies in one of m's slabs, is m->node_bytes long and 64-byte aligned,
- *       and is in exactly one place: carved but never used (not yet), linked into m, on m's free
- *       list, in one thread's spare cache for m, or owned by the one insert (between take and
- *       link) or delete (between unlink and free) that has it. Its lock is initialised (unlocked)
+ *   (1) Every node of map m lies in one of m's slabs, is m->node_bytes long and 64-byte aligned
+ *       (slabs are, and bskip_new rounds node_bytes up to a multiple of 64), and is in exactly one
+ *       place: carved but never used (not yet), linked into m, on m's free list, in one
+ *       thread's spare cache for m, or owned by the one insert (between take and link) or delete
+ *       (between unlink and free) that has it. Its lock is initialised (unlocked)
  *       whenever it leaves the pool for use. A freed node's lock is unlocked and no thread holds
  *       or waits for it (delete.c's reclamation argument, proved in spec/), so reusing it at once
  *       is safe: immediate reclamation, with the memory kept in the map until bskip_free.

@@ -270,6 +270,15 @@ int main(void) {
     test_order("descending", 256, 1, n);
     test_order("alternating", 0, 2, n);
     test_order("ascending-default", 0, 0, n);
+    /* node_bytes that are not a multiple of 8 (or 64): nodes must still be aligned for their
+     * int64_t arrays (UBSan's alignment check in the asan build) and hold (bytes - 48) / 16 keys */
+    static const size_t odd[] = {257, 1000, 1001, 4099};
+    for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+        bskip *m = fresh(odd[i]);
+        CHECK(bskip_node_capacity(m) == (odd[i] - 48) / 16, "capacity for %zu bytes", odd[i]);
+        bskip_free(m);
+        test_order("odd-node-bytes", odd[i], 2, n / 4);
+    }
     puts("test_edge: ok");
     return 0;
 }
