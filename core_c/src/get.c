@@ -31,9 +31,7 @@
 int bskip_get(bskip *m, int64_t key, int64_t *value) {
     if (m == NULL) return BSKIP_EINVAL;
     bskip__trace_op_event(m, 1, TRACE_GET, key, 0);
-    int top = atomic_load_explicit(&m->top, memory_order_acquire);
-    node *x = descend(m, top, 0, LOCK_R, key, NULL); /* read-lock coupling down to level 0 */
-    x = walk_right(m, x, key, false, LOCK_R);
+    node *x = descend_to_level0(m, key); /* read-lock coupling; x holds key if the map does */
     uint32_t i = node_upper(x, key);
     int rc = BSKIP_NOT_FOUND;
     if (i > 0 && node_keys(x)[i - 1] == key) {

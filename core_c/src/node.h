@@ -51,19 +51,21 @@ static inline slot *node_slots(const bskip *m, node *x) {
     return (slot *)(x->words + m->cap);
 }
 
+/* Asks for every 64-byte line of [p, p + bytes) to be loaded: a hint only, safe on any address. */
+static inline void prefetch_lines(const void *p, size_t bytes) {
+    for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch((const char *)p + off);
+}
+
 /* Starts loading x's header and its key array into the cache, so that the binary search that
  * follows the lock finds its lines in flight (parallel misses instead of a dependent chain). */
 static inline void node_prefetch(const bskip *m, const node *x) {
-    const char *p = (const char *)x;
-    size_t end = sizeof(node) + m->cap * sizeof(int64_t);
-    for (size_t off = 0; off < end; off += 64) __builtin_prefetch(p + off);
+    prefetch_lines(x, sizeof(node) + m->cap * sizeof(int64_t));
 }
 
 /* Starts loading x's slot array too (node_prefetch covers the header and the keys): for a reader
- * that is about to copy values out of x. A hint only, like node_prefetch. */
+ * that is about to copy values out of x. */
 static inline void node_prefetch_slots(const bskip *m, const node *x) {
-    const char *p = (const char *)(x->words + m->cap);
-    for (size_t off = 0; off < m->cap * sizeof(int64_t); off += 64) __builtin_prefetch(p + off);
+    prefetch_lines(x->words + m->cap, m->cap * sizeof(slot));
 }
 
 /* The in-node search: the number of keys of keys[0..n) that are <= key (or_equal) or < key. A

@@ -29,12 +29,6 @@
 #include "internal.h"
 #include "walk.h"
 
-/* Read-lock coupling down to the level-0 node holding the greatest key <= lo (read-locked). */
-static node *descend_to_level0(bskip *m, int64_t lo) {
-    int top = atomic_load_explicit(&m->top, memory_order_acquire);
-    return walk_right(m, descend(m, top, 0, LOCK_R, lo, NULL), lo, false, LOCK_R);
-}
-
 /* Copies entries [from, to) of x (read-locked) to the output from position `count` on, `ring`:
  * modulo cap (the caller guarantees count + to - from <= cap otherwise), in runs of memcpy; returns
  * the new count. */

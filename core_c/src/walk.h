@@ -80,4 +80,12 @@ static inline node *descend(bskip *m, int start, int stop, enum lock_mode stop_m
     return x;
 }
 
+/* A reader's whole descent (get, floor/ceiling, scans): from the map's top level down to level 0
+ * and right along it, read-locked, to the level-0 node that holds the greatest key <= key (or
+ * the level-0 head). Returns it read-locked. */
+static inline node *descend_to_level0(bskip *m, int64_t key) {
+    int top = atomic_load_explicit(&m->top, memory_order_acquire);
+    return walk_right(m, descend(m, top, 0, LOCK_R, key, NULL), key, false, LOCK_R);
+}
+
 #endif /* BSKIP_WALK_H */
