@@ -11,7 +11,9 @@
  * futex sleep), writer-preferring as glibc's PREFER_WRITER_NONRECURSIVE rwlocks that they replace:
  * a reader that asks for a lock with a waiting writer waits behind the writer (writers cannot
  * starve behind a stream of readers); an unlock's last access to the node is its release, so a
- * delete may free a node right after unlocking it. Deadlock freedom does not depend on the
+ * delete may free a node right after unlocking it. Nodes above level 0 take the same lock
+ * reader-biased (rbias.h, node_lock_biased below): same semantics, readers write no shared line.
+ * Deadlock freedom does not depend on the
  * preference: every thread acquires locks only in the global order (level descending, then left
  * to right within a level) and never asks again for a lock it holds, so every wait-for edge
  * points to a lock greater than all the waiter holds (spec/ proves this, modelling the writer
@@ -21,6 +23,7 @@
 #define BSKIP_LOCK_H
 
 #include "internal.h"
+#include "rbias.h"
 
 enum lock_mode { LOCK_R = 0, LOCK_W = 1 };
 enum trace_op { TRACE_GET, TRACE_PUT, TRACE_DELETE, TRACE_SCAN };
@@ -65,13 +68,28 @@ static inline void node_lock_init(node *x) {
     rwlock_init(&x->lock);
 }
 
+/* Which nodes are locked reader-biased (rbias.h): those above level 0. Every operation read-locks
+ * the few upper-level nodes on its path and few write them (a put of height > level, a delete of
+ * a promoted key, a split or merge there), so their readers announce in per-thread slots instead
+ * of all writing the node's word. Level-0 nodes are written often and spread over many lines, so
+ * the word lock alone serves them (a biased writer pays a check of every thread's slot). `level`
+ * is immutable, so lock and unlock of one node always take the same kind of path. */
+static inline bool node_lock_biased(const node *x) {
+    return x->level > 0;
+}
+
 /* Acquires x in `mode`. REQUIRES: x is greater, in the global order, than every lock the calling
- * thread holds (the caller's comment names why). */
+ * thread holds (the caller's comment names why). Both kinds of lock keep rwlock.h's (a)-(e). */
 static inline void node_lock(node *x, enum lock_mode mode) {
     bskip__noise_point();
     bskip__trace_lock_event(x, TRACE_REQUEST, mode);
-    if (mode == LOCK_W) rwlock_wrlock(&x->lock);
-    else rwlock_rdlock(&x->lock);
+    if (!node_lock_biased(x)) {
+        if (mode == LOCK_W) rwlock_wrlock(&x->lock);
+        else rwlock_rdlock(&x->lock);
+    } else {
+        if (mode == LOCK_W) rwlock_wrlock_biased(&x->lock);
+        else rwlock_rdlock_biased(&x->lock);
+    }
     bskip__trace_lock_event(x, TRACE_GRANT, mode);
 }
 
@@ -88,8 +106,9 @@ static inline void node_lock_ahead(const bskip *m, node *x, enum lock_mode mode)
 /* Releases x, held in `mode` by the calling thread. */
 static inline void node_unlock(node *x, enum lock_mode mode) {
     bskip__trace_lock_event(x, TRACE_RELEASE, mode);
-    if (mode == LOCK_W) rwlock_wrunlock(&x->lock);
-    else rwlock_rdunlock(&x->lock);
+    if (mode == LOCK_W) rwlock_wrunlock(&x->lock); /* W: the same release on either kind */
+    else if (!node_lock_biased(x)) rwlock_rdunlock(&x->lock);
+    else rwlock_rdunlock_biased(&x->lock); /* (d): reads only this thread's slot, not x */
     bskip__noise_point();
 }
 
