@@ -95,6 +95,27 @@ def test_python_bench_figures():
     assert bench.main(["--gil", "--n", "2000", "--repeat", "1", "--json"]) == 0
 
 
+def test_python_bench_times_without_the_cyclic_collector():
+    """A full collection of a big heap must not land inside a timed loop (bench's module doc):
+    every timer runs its work with gc off and leaves gc as it found it."""
+    import gc
+
+    from pybskip import bench
+
+    seen = []
+    assert gc.isenabled()
+    bench._per_call(lambda _i: seen.append(gc.isenabled()), range(3))
+    bench._timed(lambda: seen.append(gc.isenabled()))
+    bench._in_threads([lambda: seen.append(gc.isenabled())])
+    assert seen == [False] * 5 and gc.isenabled()
+    gc.disable()
+    try:
+        bench._timed(lambda: None)
+        assert not gc.isenabled(), "a caller's gc.disable() is kept"
+    finally:
+        gc.enable()
+
+
 @needs_cc
 def test_ci_bench_quick_end_to_end(tmp_path, driver):
     pytest.importorskip("sortedcontainers")
