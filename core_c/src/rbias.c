@@ -71,14 +71,6 @@ rb_row *bskip__rb_register(void) {
     return &none;
 }
 
-static inline void rb_pause(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 void bskip__rb_await_readers(const bskip_rwlock *l) {
     /* (a): the caller's acquisition (WW or W written) comes before every slot read below */
     atomic_thread_fence(memory_order_seq_cst);
@@ -88,7 +80,7 @@ void bskip__rb_await_readers(const bskip_rwlock *l) {
         _Atomic(const bskip_rwlock *) *slot = &bskip__rb_table[i].slot[s];
         /* (e): the acquire load that reads the reader's release of its slot */
         for (unsigned spins = 0; atomic_load_explicit(slot, memory_order_acquire) == l; spins++) {
-            if (spins < 64) rb_pause();
+            if (spins < 64) rwlock_cpu_pause();
             else sched_yield(); /* the reader may itself wait for a lock: do not burn its core */
         }
     }

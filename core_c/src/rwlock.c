@@ -22,19 +22,12 @@
 
 enum { RWL_SPINS = 64 };
 
-static inline void rwl_pause(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
 
 /* One wait step of a thread that saw `s` and cannot enter. */
 static void rwl_wait(bskip_rwlock *l, uint32_t s, unsigned *spins) {
     if (*spins < RWL_SPINS) {
         ++*spins;
-        rwl_pause();
+        rwlock_cpu_pause();
         return;
     }
 #ifdef __linux__

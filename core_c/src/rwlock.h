@@ -55,6 +55,15 @@ void bskip__rwlock_rdlock_slow(bskip_rwlock *l);
 void bskip__rwlock_wrlock_slow(bskip_rwlock *l);
 void bskip__rwlock_wake(bskip_rwlock *l);
 
+/* One step of a spin-wait: tells the CPU this thread is waiting (rwlock.c, rbias.c). */
+static inline void rwlock_cpu_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 static inline void rwlock_init(bskip_rwlock *l) {
     atomic_init(&l->word, 0u);
 }
