@@ -54,7 +54,6 @@ BATCH = 1 << 16
 def _gc_off() -> Iterator[None]:
     """The timed section runs without the cyclic collector (module doc); it is restored after."""
     was = gc.isenabled()
-    gc.collect()
     gc.disable()
     try:
         yield

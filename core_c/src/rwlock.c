@@ -22,7 +22,6 @@
 
 enum { RWL_SPINS = 64 };
 
-
 /* One wait step of a thread that saw `s` and cannot enter. */
 static void rwl_wait(bskip_rwlock *l, uint32_t s, unsigned *spins) {
     if (*spins < RWL_SPINS) {

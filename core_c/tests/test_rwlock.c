@@ -17,31 +17,7 @@
 #include <unistd.h>
 
 #include "../src/rwlock.h"
-
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fprintf(stderr, "\n");                                              \
-            exit(1);                                                            \
-        }                                                                       \
-    } while (0)
-
-static void sleep_ms(int ms) {
-    struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&t, NULL);
-}
-
-static uint32_t word(bskip_rwlock *l) {
-    return atomic_load(&l->word);
-}
-
-/* Waits (up to 10 s) until (word & mask) != 0. */
-static void await_bits(bskip_rwlock *l, uint32_t mask, const char *what) {
-    for (int i = 0; i < 10000 && !(word(l) & mask); i++) sleep_ms(1);
-    CHECK(word(l) & mask, "%s: word %#x", what, word(l));
-}
+#include "test_lock_util.h"
 
 /* ---- mutual exclusion and sharing under contention ---- */
 
