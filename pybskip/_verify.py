@@ -427,6 +427,10 @@ def _local_worker(out: Any, seed: int, threads: int, out_dir: str, hunt_until: f
         run("histories", histories)
     except Exception:  # the queue itself failed: the scheduler reports the worker dead
         return
+    finally:  # past the steps a SIGTERM (the scheduler's terminate) ends the process quietly:
+        # raised inside the interpreter's exit (its queue thread's join) it printed a traceback
+        if cluster is not None:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 # ---- the scheduler --------------------------------------------------------------------------------

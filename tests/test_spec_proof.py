@@ -50,3 +50,29 @@ def test_settle_and_shift_steps_are_reachable(taking):
     text = str(r.trace)
     for label in taking:
         assert ") %s:" % label in text
+
+
+def test_a_proof_try_is_bounded_by_z3_work_not_wall_time(monkeypatch):
+    """solver_for's budget is Z3's deterministic resource count (rlimit), so the verdict cannot
+    depend on how loaded the machine is: a try that cannot finish stops after budget x
+    RLIMIT_PER_MS units. Scaled down here (100 units per ms) so that a wall-clock budget would
+    show: 50 ms of wall time is ~150,000 units on the reference machine, 30x the 5,000 allowed.
+    (Seen failing with the wall-clock timeout alone: 158,372 units.)"""
+    import z3
+    from pybskip.spec import proof
+    from pybskip.spec.universe import Universe
+    monkeypatch.setattr(proof, "RLIMIT_PER_MS", 100)
+    [ob] = proof.build(Universe(), None, {"progress LOOP"})
+    name, goal = ob.goals[0]
+
+    def units(s):
+        stats = s.statistics()
+        return stats.get_key_value("rlimit count") if "rlimit count" in stats.keys() else 0
+    used = []
+    for _ in range(2):
+        s = proof.solver_for(name, 50, 1)
+        s.add(*ob.hyps, *ob.extra.get(name, []), z3.Not(goal))
+        before = units(s)
+        assert s.check() == z3.unknown
+        used.append(units(s) - before)
+    assert all(5000 <= u < 5000 * 1.5 for u in used), used
