@@ -27,7 +27,7 @@ finished within the budget"), never an overrun. min_seconds() is the least budge
 fits on an idle machine; a smaller one is refused up front, and a busy machine is named up front.
 
 Budget split, B = --seconds (seconds of one core of this project's 2-CPU machine):
-  Z3 work, all of it run every time, on 2 workers: proof ~100 s of one core (4 parts; 194
+  Z3 work, all of it run every time, on 2 workers: proof ~100 s of one core (4 parts; 198
       obligations, the progress ones MBQI with case splits), variants ~45 s, spec mutants ~100 s
       (13, ~4-8 s each, two ~14 s), bounded scenes at depth 5 ~10 s (B < 210), 6 ~13 s (from
       210 s), 7 ~18 s (240 s), 8 ~46 s (300 s), 9 ~80 s (420 s), 10 ~210 s (960 s). Measured at

@@ -323,6 +323,23 @@ def t_settle_left(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     return z3.And(guard, m.keeps_child(n, b)), n  # b keeps at least half its entries
 
 
+def t_settle_pass(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
+    """The settle step when the key still belongs in b (even_out_with_left returns false after
+    moving entries: the key is >= a's new fence, b's new first key): b's first entries move to
+    the end of a, then the swap — a released, the walk goes on at b. (Found by trace replay: a
+    1-thread put_many trace, seed 3, was rejected at a's release, whose `kids` named an entry the
+    model had left in b.)"""
+    x, b = s.x[t], s.req[t]
+    mv = ch.pred("moves")
+    guard = z3.And(m.at(s, t, "SWAP"), _put_w(m, s, t), s.reqm[t] == WR,
+                   s.cont[t] == PC["LOOP"], s.hasrel[t], s.rel[t] == x,
+                   m.lvl(b) == m.lvl(x), m.lvl(x) == s.lim[t] - 1, s.hasn[x], s.nxt[x] == b)
+    par = m.u.lam(lambda c: z3.If(z3.And(s.hasp[c], s.par[c] == b, mv(c)), x, s.par[c]))
+    n = s.with_(par=par, hold=m.release(s, t, x), pc=m.goto(s, t, "LOOP"),
+                x=m.u.store(s.x, t, b), xm=m.u.store(s.xm, t, WR))
+    return z3.And(guard, m.keeps_child(n, b)), n  # b keeps at least half its entries
+
+
 def t_get_end(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     """get at level 0: read, then release."""
     return z3.And(m.at(s, t, "LOOP"), m.op(t) == GET, m.lvl(s.x[t]) == 0), \
@@ -644,7 +661,8 @@ _COMMON = [
     Transition("del_found_r", t_del_found_r),
     Transition("put_place_leaf", t_put_place_leaf),
     Transition("put_place_descend", t_put_place_descend),
-    Transition("settle_left", t_settle_left), Transition("shift_lock", t_shift_lock),
+    Transition("settle_left", t_settle_left), Transition("settle_pass", t_settle_pass),
+    Transition("shift_lock", t_shift_lock),
     Transition("shift", t_shift), Transition("shift_back", t_shift_back),
     Transition("put_overflow", t_put_overflow, acquires=True), Transition("ovf_leaf", t_ovf_leaf),
     Transition("ovf_descend", t_ovf_descend), Transition("split", t_split, acquires=True),

@@ -20,8 +20,8 @@ Mapping of events to what a transition does (the one place it is written; `_deri
                      the trace then has y's request and acquire (C locks y before linking it):
                      one model step, three events (put_overflow, split, spill_yes,
                      lower_found_new)
-  release n m        hold[t, n] goes m -> NONE (swap, settle_left, shift_back, link_up,
-                     release_spill, f1, f2, del_n_keep, release)
+  release n m        hold[t, n] goes m -> NONE (swap, settle_left, settle_pass, shift_back,
+                     link_up, release_spill, f1, f2, del_n_keep, release)
   unlink n after x   n goes ALIVE -> FREED, released: unlink, release, free (del_n_unlink)
   end                pc -> DONE (finish)
   free n             part of the unlink's group above; never alone
@@ -503,10 +503,10 @@ def _dedupe(items: List[Tuple[State, Any]]) -> List[Tuple[State, Any]]:
 _GROUP = {"link": 3, "unlink": 3}
 
 # Thread registers and the pcs at which some step may read them before writing them (model.py):
-# the request registers only by grant (PEND), swap and settle_left (SWAP) and the wait conditions
-# of a PEND thread, and every step into PEND writes them; y (second node) by the shift, overflow,
-# split, found-lower and delete-successor steps (SH, OVF, S1-S4, F1, F2, DN), written by every
-# step that enters those; s and has_s (spill) by link_up's successor release_spill (S2, S3).
+# the request registers only by grant (PEND), swap, settle_left and settle_pass (SWAP) and the wait
+# conditions of a PEND thread, and every step into PEND writes them; y (second node) by the shift,
+# overflow, split, found-lower and delete-successor steps (SH, OVF, S1-S4, F1, F2, DN), written by
+# every step that enters those; s and has_s (spill) by link_up's successor release_spill (S2, S3).
 _REQ = {"PEND", "SWAP"}
 _Y = {"SH", "OVF", "S1", "S2", "S3", "S4", "F1", "F2", "DN"}
 _LIVE = {"req": _REQ, "reqm": _REQ, "rel": _REQ, "hasrel": _REQ, "cont": _REQ, "y": _Y,

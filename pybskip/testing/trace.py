@@ -5,7 +5,8 @@ node's position key, mode) and every operation's begin/end into per-thread buffe
 runs a random program on real pthreads with tracing on and writes the trace as JSON Lines (format
 in core_c/include/bskip_testing.h), for `pybskip.spec` to check against the protocol model.
 record_batch_trace does the same for the batch calls (put_many, get_many, delete_many) from real
-threads on one map created after tracing starts (so every node's link event is in the trace).
+threads on one map created after tracing starts (so every node's link event is in the trace);
+record_map_trace runs any calls on such a map (scenes built call by call).
 A watchdog (record_trace(watchdog=s)) ends the wait for a run that hangs and keeps its partial
 trace (TraceHung), for the replay to show who waits for whom.
 Invariant: tracing is switched on only for the duration of one run (run_program call, or batch
@@ -105,6 +106,31 @@ def record_trace(path: Union[str, Path], *, threads: int = 4, max_ops: int = 60,
     return _traced(path, engine, run, watchdog)
 
 
+def record_map_trace(path: Union[str, Path], calls: Callable[[Engine, Any], None], *,
+                     node_bytes: int = 256, seed: int = 1, promote_prob: float = 0.0,
+                     engine: Optional[Engine] = None) -> int:
+    """Runs calls(engine, m) on one map m created after tracing starts (so every node's link
+    event is in the trace) and writes the lock trace to `path`: for scenes built call by call,
+    such as the fill scheme's rarer steps, which random programs seldom reach. The map's
+    heights come from its own generator seeded by `seed`, so a single-threaded scene is the same
+    run every time. Returns the number of events; raises RuntimeError if the engine has no
+    tracing. O(the calls' cost).
+
+    >>> import tempfile, os
+    >>> def scene(e, m):
+    ...     old = e.ffi.new("int64_t *")
+    ...     for k in range(3):
+    ...         assert e.lib.bskip_put(m, k, k, old) >= 0
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     record_map_trace(os.path.join(d, "t.jsonl"), scene) > 6  # begin, locks, end per put
+    True
+    """
+    def run(e: Engine) -> None:
+        m = e.new_map(node_bytes, seed, promote_prob)
+        calls(e, m)
+    return _traced(path, engine, run)
+
+
 def record_batch_trace(path: Union[str, Path], *, threads: int = 4, rounds: int = 25,
                        keys: int = 3000, seed: int = 1, engine: Optional[Engine] = None,
                        sizes: Tuple[int, ...] = (5, 70, 200), point_calls: bool = False) -> int:
@@ -116,9 +142,8 @@ def record_batch_trace(path: Union[str, Path], *, threads: int = 4, rounds: int 
     """
     errors: List[str] = []
 
-    def run(engine: Engine) -> None:
+    def run(engine: Engine, m: Any) -> None:
         lib, ffi = engine.lib, engine.ffi
-        m = engine.new_map(256, seed)  # after the start: its nodes are all linked in the trace
 
         def worker(wseed: int) -> None:
             rnd = random.Random(wseed)
@@ -147,7 +172,7 @@ def record_batch_trace(path: Union[str, Path], *, threads: int = 4, rounds: int 
             t.start()
         for t in ts:
             t.join()
-    count = _traced(path, engine, run)
+    count = record_map_trace(path, run, seed=seed, engine=engine)
     if errors:
         raise RuntimeError(errors[0])
     return count
