@@ -33,8 +33,8 @@ Budget split, B = --seconds (seconds of one core of this project's 2-CPU machine
       210 s), 7 ~18 s (240 s), 8 ~46 s (300 s), 9 ~80 s (420 s), 10 ~210 s (960 s). Measured at
       B = 150: the Z3 work done at ~134 s, then the hunt ran 16 s (VERIFIED in 148 s); hence the
       default of 180 s, and from it on the Z3 work takes at most three quarters of the budget.
-  sequential ~1 s, trace ~1 s, then histories until B - RESERVE; stopping and the summary take
-      the rest.
+  sequential ~1 s, trace ~25 s (replaying the scenes ~20 s of it; beside the Z3 workers), then
+      histories until B - RESERVE; stopping and the summary take the rest.
 Invariant: every step ends with a StepResult (an exception, a dead worker, a run out of time:
 FAILED with the reason), and the run ends within its budget.
 """
@@ -250,9 +250,13 @@ def step_sequential(seed: int) -> StepResult:
 def step_trace(out: Path, seed: int) -> StepResult:
     """A lock trace of a random 4-thread program, and one of 4 threads of batch calls
     (put_many/get_many/delete_many), each checked against the protocol's rules; then a trace of
-    3 threads on a tall map (4+ levels) replayed through the model's transitions."""
+    3 threads on a tall map (4+ levels) and the one-thread scenes (testing.scenes: the fill
+    scheme's shift and settle steps, a head's spill, promotions, delete paths) replayed through
+    the model's transitions; the detail counts the transitions those replays took."""
     from . import spec
+    from .spec.model import _transitions
     from .spec.replay import replay_trace
+    from .testing.scenes import INDISTINGUISHABLE, SCENES, record_scene
     from .testing.trace import record_batch_trace, record_trace
 
     path, batch = out / "lock-trace.jsonl", out / "lock-trace-batch.jsonl"
@@ -269,10 +273,27 @@ def step_trace(out: Path, seed: int) -> StepResult:
     replay = replay_trace(tall)
     if not replay.ok:
         return StepResult("trace", False, "%s (trace: %s)" % (replay.describe(), tall))
+    taken = set(replay.coverage)
+    scene_events = 0
+    for scene in SCENES.values():
+        scene_path = out / ("lock-trace-scene-%s.jsonl" % scene.name)
+        scene_events += record_scene(scene, scene_path)
+        scene_replay = replay_trace(scene_path)
+        if not scene_replay.ok:
+            return StepResult("trace", False, "scene %s: %s (trace: %s)"
+                              % (scene.name, scene_replay.describe(), scene_path))
+        taken |= set(scene_replay.coverage)
+    names = {tr.name for tr in _transitions(None)}
+    unseen = sorted((names - taken) & INDISTINGUISHABLE)
+    missing = sorted(names - taken - INDISTINGUISHABLE)
     return StepResult("trace", True, "%d lock events from 4 threads conform; batch calls: %d events "
-                      "conform; %d events of a %d-node map replay through the model (%d "
-                      "transitions taken)" % (events, batch_events, replay.events, replay.nodes,
-                                              len(replay.coverage)))
+                      "conform; %d events of a %d-node map and %d of %d one-thread scenes replay "
+                      "through the model: %d of its %d transitions taken%s%s" % (
+                          events, batch_events, replay.events, replay.nodes, scene_events,
+                          len(SCENES), len(taken & names), len(names),
+                          " (%s: no trace can tell it apart from another step)" % ", ".join(unseen)
+                          if unseen else "",
+                          "; not taken this run: " + ", ".join(missing) if missing else ""))
 
 
 def _hunt_counts(programs: int, histories: int, operations: int, verdicts: Dict[str, int],

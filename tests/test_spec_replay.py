@@ -18,7 +18,6 @@ Made to fail once on purpose: with the kids-snapshot comparison removed from rep
 down-pointer corruption was accepted (test_wrong_kids_rejected failed).
 """
 import json
-import random
 import threading
 from collections import Counter
 
@@ -26,7 +25,8 @@ import pytest
 
 from pybskip.spec.replay import ReplayReport, replay_trace
 from pybskip.spec.trace_check import TraceFormatError, check_trace
-from pybskip.testing.trace import TraceHung, record_batch_trace, record_map_trace, record_trace
+from pybskip.testing.scenes import INDISTINGUISHABLE, SCENES, record_scene
+from pybskip.testing.trace import TraceHung, record_batch_trace, record_trace
 
 COVERED_BY_REAL_TRACES = {
     "start", "grant", "swap", "right", "down", "get_end", "scan_level0", "scan_next", "scan_end",
@@ -77,84 +77,23 @@ def test_real_traces_cover_the_model(traces):
     assert not missing, (missing, taken)
 
 
-# Scenes built call by call (one thread, so each is the same run every time: the map's heights
-# come from its seeded generator) for the transitions random programs seldom take, each with the
-# transitions it must exercise. Seeds: the first is the one measured to take them all; the
-# others are tried only if a change of the core's generator or fill scheme moved them.
-def _fill_scene(seed):  # put_many of 300 ascending keys (full parentless nodes), then puts between
-    def calls(e, m):
-        old = e.ffi.new("int64_t *")
-        ks = list(range(10, 3000, 10))
-        arr = e.ffi.new("int64_t[]", ks)
-        assert e.lib.bskip_put_many(m, arr, arr, len(ks), e.ffi.NULL) == len(ks)
-        for k in random.Random(seed).sample(ks, len(ks))[:52]:
-            assert e.lib.bskip_put(m, k + 5, k, old) >= 0
-    return calls
-
-
-def _spill_scene(seed):  # descending puts: the level-0 head fills, then a tall key splits it at 0
-    def calls(e, m):
-        old = e.ffi.new("int64_t *")
-        for k in range(400, 0, -10):
-            assert e.lib.bskip_put(m, k, k, old) >= 0
-    return calls
-
-
-def _promote_scene(seed):  # puts of present keys drawing a greater height than they had
-    def calls(e, m):
-        old = e.ffi.new("int64_t *")
-        for r in range(3):
-            for k in range(1, 40):
-                assert e.lib.bskip_put(m, k, k + r, old) >= 0
-    return calls
-
-
-def _delete_scene(seed):  # full nodes, puts into them, overwrites, deletes of heads and insides
-    def calls(e, m):
-        old = e.ffi.new("int64_t *")
-        rnd = random.Random(seed)
-        for ks in (range(0, 60, 2), range(1, 60, 4), range(0, 60, 3)):
-            for k in ks:
-                assert e.lib.bskip_put(m, k, k, old) >= 0
-        for k in rnd.sample(range(60), 30):
-            assert e.lib.bskip_delete(m, k, old) >= 0
-        for k in rnd.sample(range(60), 20):
-            assert e.lib.bskip_put(m, k, k, old) >= 0
-    return calls
-
-
-SCENES = {  # name: (scene, promote_prob, seeds, transitions it must take)
-    "fill": (_fill_scene, 0.08, (3, 1, 2, 4), {"settle_pass", "shift_lock", "shift",
-                                                "ovf_descend", "split_descend"}),
-    "spill": (_spill_scene, 0.15, (3, 6, 14, 29), {"spill_yes"}),
-    "promote": (_promote_scene, 0.1, (1, 2, 3, 5), {"lower_found_here", "lower_found_new", "f1",
-                                                    "f2"}),
-    "delete": (_delete_scene, 0.0, (1, 2, 3), {"del_n_keep", "del_remove_inside", "del_found_r",
-                                               "restart", "del_n_unlink"}),
-}
-# Never counted: what a trace cannot tell apart from a step that is. put_found at level 0 is
-# put_place_leaf's events; shift_back (W on x, W on its successor, the successor released) is a
-# settle step that moved nothing.
-INDISTINGUISHABLE = {"put_found", "shift_back"}
-
-
 @pytest.mark.parametrize("name", sorted(SCENES))
 def test_scenes_replay_and_take_the_rare_transitions(tmp_path, name):
     """Each scene's trace replays, and some seed's replay takes every transition the scene is
     for. The fill scene found `settle_pass` missing from the model: its replay was rejected at the
     settle step's release of a (kids naming an entry the model had left in b) until model.py
     gained it."""
-    scene, prob, seeds, want = SCENES[name]
+    scene = SCENES[name]
     seen = Counter()
-    for seed in seeds:
+    for seed in scene.seeds:
         path = tmp_path / ("%s-%d.jsonl" % (name, seed))
-        record_map_trace(path, scene(seed), seed=seed, promote_prob=prob)
+        record_scene(scene, path, seed)
         report = replay_trace(path)
         assert report.ok, report.describe()
         seen.update(report.coverage)
-        if want <= set(report.coverage):
+        if scene.takes <= set(report.coverage):
             return
-    pytest.fail("no seed of %s took %s (taken: %s)" % (name, sorted(want - set(seen)), seen))
+    pytest.fail("no seed of %s took %s (taken: %s)" % (name, sorted(scene.takes - set(seen)), seen))
 
 
 def test_every_transition_is_covered_or_indistinguishable():
@@ -163,7 +102,7 @@ def test_every_transition_is_covered_or_indistinguishable():
     trace cannot tell apart: a transition added to model.py fails this until a trace takes it."""
     from pybskip.spec.model import _transitions
     names = {tr.name for tr in _transitions(None)}
-    covered = COVERED_BY_REAL_TRACES.union(*(want for *_, want in SCENES.values()))
+    covered = COVERED_BY_REAL_TRACES.union(*(scene.takes for scene in SCENES.values()))
     assert names - covered - INDISTINGUISHABLE == set()  # a new transition needs a trace
     assert not INDISTINGUISHABLE & covered
 
