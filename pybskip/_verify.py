@@ -9,7 +9,8 @@ Steps (each reports ok/FAILED, what it counted, and its time):
   mutants     the spec's mutation suite: every broken model yields a concrete counterexample to
               induction (`spec mutants refuted: N/N`, pybskip.spec.mutants)
   trace       lock traces recorded from 4-thread runs of the real C code (random programs, and the
-              batch calls) conform to the model's rules
+              batch calls) conform to the model's rules; a 3-thread trace of a tall map and the
+              one-thread scenes (pybskip.testing.scenes) replay through the model's transitions
   histories   concurrent programs on real pthreads with schedule noise, every history checked for
               linearizability (pybskip.checkers, sortedmap model), until the budget is spent (or
               --programs N are checked); with --workers/--scheduler on a Dask cluster
@@ -33,8 +34,11 @@ Budget split, B = --seconds (seconds of one core of this project's 2-CPU machine
       210 s), 7 ~18 s (240 s), 8 ~46 s (300 s), 9 ~80 s (420 s), 10 ~210 s (960 s). Measured at
       B = 150: the Z3 work done at ~134 s, then the hunt ran 16 s (VERIFIED in 148 s); hence the
       default of 180 s, and from it on the Z3 work takes at most three quarters of the budget.
-  sequential ~1 s, trace ~25 s (replaying the scenes ~20 s of it; beside the Z3 workers), then
-      histories until B - RESERVE; stopping and the summary take the rest.
+      Measured again with the scenes in the trace step (idle machine, z3 5.4.1): B = 180 Z3 done
+      at ~128 s, hunt 53 s; B = 150 hunt 33 s; both VERIFIED.
+  sequential ~1 s, trace 80-90 s beside the two Z3 workers (the scenes' replay ~35 s of one core
+      idle; the step is not niced), then histories until B - RESERVE; stopping and the summary
+      take the rest.
 Invariant: every step ends with a StepResult (an exception, a dead worker, a run out of time:
 FAILED with the reason), and the run ends within its budget.
 """
@@ -287,10 +291,10 @@ def step_trace(out: Path, seed: int) -> StepResult:
     unseen = sorted((names - taken) & INDISTINGUISHABLE)
     missing = sorted(names - taken - INDISTINGUISHABLE)
     return StepResult("trace", True, "%d lock events from 4 threads conform; batch calls: %d events "
-                      "conform; %d events of a %d-node map and %d of %d one-thread scenes replay "
-                      "through the model: %d of its %d transitions taken%s%s" % (
-                          events, batch_events, replay.events, replay.nodes, scene_events,
-                          len(SCENES), len(taken & names), len(names),
+                      "conform; %d events of a %d-node map and %d one-thread scenes (%d events) "
+                      "replay through the model: %d of its %d transitions taken%s%s" % (
+                          events, batch_events, replay.events, replay.nodes, len(SCENES),
+                          scene_events, len(taken & names), len(names),
                           " (%s: no trace can tell it apart from another step)" % ", ".join(unseen)
                           if unseen else "",
                           "; not taken this run: " + ", ".join(missing) if missing else ""))

@@ -65,8 +65,8 @@ def test_verify_runs_every_step_within_its_budget_and_exits_0(tmp_path):
     assert (tmp_path / "lock-trace.jsonl").stat().st_size > 0
     assert (tmp_path / "lock-trace-batch.jsonl").stat().st_size > 0
     assert re.search(r"^trace\s+ok .*batch calls: \d+ events conform", p.stdout, re.M), p.stdout
-    assert re.search(r"^trace\s+ok .* of 4 one-thread scenes replay through the model: \d+ of its "
-                     r"\d+ transitions taken", p.stdout, re.M), p.stdout
+    assert re.search(r"^trace\s+ok .* and 4 one-thread scenes \(\d+ events\) replay through the "
+                     r"model: \d+ of its \d+ transitions taken", p.stdout, re.M), p.stdout
     assert (tmp_path / "lock-trace-scene-fill.jsonl").stat().st_size > 0
 
 

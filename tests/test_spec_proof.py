@@ -33,7 +33,7 @@ def test_bounded_checks_hold():
 
 @pytest.mark.parametrize("taking", [
     ("settle_left",),               # the walk stops at a after W-locking b; b released
-    ("settle_pass",),               # entries of b moved to a, then on at b; a released
+    ("settle_pass",),               # on at b, a released (level 0 here: no entry to move)
     ("shift_lock", "shift", "ovf_leaf"),  # entries shift into x's existing successor
     ("shift_lock", "shift_back", "put_overflow"),  # the successor given back, then a new node
 ])

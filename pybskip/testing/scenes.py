@@ -34,7 +34,7 @@ def _put(e: Engine, m: Any, key: int, value: int) -> None:
 
 
 def _fill(seed: int) -> Calls:
-    """put_many of 300 ascending keys (nodes filled completely, parentless), then 52 puts of
+    """put_many of 299 ascending keys (nodes filled completely, parentless), then 52 puts of
     keys between them in an order drawn from `seed`."""
     def calls(e: Engine, m: Any) -> None:
         ks = list(range(10, 3000, 10))
@@ -55,7 +55,8 @@ def _spill(seed: int) -> Calls:
 
 
 def _promote(seed: int) -> Calls:
-    """Puts of present keys, three rounds: some draw a greater height than the key had."""
+    """Three rounds of puts of the same 39 keys: from the second on they are present, and some
+    draw a greater height than the key had."""
     def calls(e: Engine, m: Any) -> None:
         for r in range(3):
             for k in range(1, 40):
@@ -104,7 +105,8 @@ SCENES: Dict[str, Scene] = {s.name: s for s in (
 
 # Transitions no trace can show: put_found at level 0 has exactly put_place_leaf's events, and
 # shift_back (W on x, W on its successor, the successor released) a settle step's that moved
-# nothing.
+# nothing. (Likewise at level 0 a settle_left is a shift_back's events and a settle_pass a swap's:
+# only above level 0, where releases carry `kids`, do the settle steps show.)
 INDISTINGUISHABLE: FrozenSet[str] = frozenset({"put_found", "shift_back"})
 
 
