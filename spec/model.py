@@ -309,16 +309,25 @@ def t_down(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     return guard, m.pend(s, t, c, mode, x, cont)
 
 
-def t_settle_left(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
-    """put's walk at its placement level (walk_right_to_place, even_out_with_left), the other end
-    of a right step: b = x's successor has just been write-locked while x (= a) is held; instead of
-    the swap, b's first entries move to the end of a, b is released and the walk stops at a."""
+def _settle_moves(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Tuple[z3.BoolRef, z3.ExprRef]:
+    """The settle step's guard and its entry moves (even_out_with_left), shared by settle_left and
+    settle_pass: at its placement level a put's walk holds x (= a) and has just W-locked x's
+    successor b; the chosen entries of b get a as their parent."""
     x, b = s.x[t], s.req[t]
     mv = ch.pred("moves")
     guard = z3.And(m.at(s, t, "SWAP"), _put_w(m, s, t), s.reqm[t] == WR,
                    s.cont[t] == PC["LOOP"], s.hasrel[t], s.rel[t] == x,
                    m.lvl(b) == m.lvl(x), m.lvl(x) == s.lim[t] - 1, s.hasn[x], s.nxt[x] == b)
     par = m.u.lam(lambda c: z3.If(z3.And(s.hasp[c], s.par[c] == b, mv(c)), x, s.par[c]))
+    return guard, par
+
+
+def t_settle_left(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
+    """put's walk at its placement level (walk_right_to_place, even_out_with_left), the other end
+    of a right step: b = x's successor has just been write-locked while x (= a) is held; instead of
+    the swap, b's first entries move to the end of a, b is released and the walk stops at a."""
+    b = s.req[t]
+    guard, par = _settle_moves(m, s, t, ch)
     n = s.with_(par=par, hold=m.release(s, t, b), pc=m.goto(s, t, "LOOP"))
     return z3.And(guard, m.keeps_child(n, b)), n  # b keeps at least half its entries
 
@@ -330,11 +339,7 @@ def t_settle_pass(m: Model, s: State, t: z3.ExprRef, ch: Choices) -> Step:
     1-thread put_many trace, seed 3, was rejected at a's release, whose `kids` named an entry the
     model had left in b.)"""
     x, b = s.x[t], s.req[t]
-    mv = ch.pred("moves")
-    guard = z3.And(m.at(s, t, "SWAP"), _put_w(m, s, t), s.reqm[t] == WR,
-                   s.cont[t] == PC["LOOP"], s.hasrel[t], s.rel[t] == x,
-                   m.lvl(b) == m.lvl(x), m.lvl(x) == s.lim[t] - 1, s.hasn[x], s.nxt[x] == b)
-    par = m.u.lam(lambda c: z3.If(z3.And(s.hasp[c], s.par[c] == b, mv(c)), x, s.par[c]))
+    guard, par = _settle_moves(m, s, t, ch)
     n = s.with_(par=par, hold=m.release(s, t, x), pc=m.goto(s, t, "LOOP"),
                 x=m.u.store(s.x, t, b), xm=m.u.store(s.xm, t, WR))
     return z3.And(guard, m.keeps_child(n, b)), n  # b keeps at least half its entries
